@@ -1,0 +1,1 @@
+//! The specification: ledger vocabulary and invariant checkers.

@@ -1,0 +1,1 @@
+//! The system under test: order-flow services, stores and protocols.
