@@ -1,1 +1,55 @@
-//! Deterministic simulation engine.
+//! dtx-sim: the deterministic simulation engine of dtxsim. It knows nothing of orders.
+//!
+//! One `u64` [`Seed`] fully determines a run: it generates the fault [`Plan`] (swarm testing
+//! over partitions, one-way partitions, isolation, loss, hold/release, duplication, crashes
+//! and named crash points), seeds turmoil and every random stream, and therefore the whole
+//! [`Trace`] and its hash.
+//!
+//! A system under test implements [`Scenario`]: it declares a [`Topology`] and builds its
+//! hosts on a [`HostSet`]. Host code talks through [`Net`] (typed messages over simulated UDP,
+//! calls with timeouts and retries), keeps durable state on a [`Disk`], and marks crash points
+//! and probes through its [`HostCtx`]. [`run`] runs one seed or plan and returns a
+//! [`RunReport`]; [`self_check`] runs a seed twice and names the first divergent event.
+//!
+//! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash),
+//! `trace` (events), `mermaid` (sequence diagrams), `plan` (faults), `swarm` (plan
+//! generation), `links` (link fault state), `engine` (shared run state), `host` (what host
+//! code sees), `envelope` (wire format), `net` (message layer), `call` (retry policy),
+//! `disk` (durable state), `panic` (panic capture), `scenario` (the contract), `config`
+//! (tick and windows), `runner` (one run), `report` (its results), `selfcheck`
+//! (determinism).
+
+mod call;
+mod config;
+mod disk;
+mod engine;
+mod envelope;
+mod hash;
+mod host;
+mod links;
+pub mod mermaid;
+mod net;
+mod panic;
+mod plan;
+mod report;
+mod runner;
+mod scenario;
+mod seed;
+mod selfcheck;
+pub mod swarm;
+mod trace;
+
+pub use call::{CallError, CallPolicy};
+pub use config::SimConfig;
+pub use disk::{Disk, Durable, HostDown};
+pub use envelope::{Kind, Message};
+pub use hash::Fnv64;
+pub use host::HostCtx;
+pub use net::{Incoming, Net, PORT};
+pub use plan::{Effect, Fault, FaultKind, Plan, PlanError};
+pub use report::{engine_invariants, RunReport, Stats, Violation};
+pub use runner::{run, Run, Start};
+pub use scenario::{End, HostSet, Scenario, Topology};
+pub use seed::{Seed, SeedParseError, Streams};
+pub use selfcheck::{first_difference, self_check, Divergence};
+pub use trace::{DropReason, Event, EventKind, HostId, Trace};

@@ -1,0 +1,60 @@
+//! Durable state: what a host keeps across a crash.
+//!
+//! A [`Disk`] lives outside its host's future (the scenario creates it and the host factory
+//! captures a clone), so it survives `crash` and restart. The engine tells it when its host
+//! crashes ([`Durable::crashed`]) so that uncommitted work is dropped; what was committed stays.
+//! Once its host is down — including the instant it dies at a crash point, before the engine
+//! has torn it down — every write is refused, so nothing commits after the crash.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::host::HostState;
+
+/// State that survives its host's crash.
+pub trait Durable: 'static {
+    /// The host crashed: drop everything uncommitted (open transactions, staged writes).
+    fn crashed(&mut self);
+}
+
+/// The host is down: the write did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("host is down: nothing was written")]
+pub struct HostDown;
+
+/// A host's durable state, shared between the host's code and the scenario's checks.
+pub struct Disk<T> {
+    cell: Rc<RefCell<T>>,
+    host: Rc<HostState>,
+}
+
+impl<T> Clone for Disk<T> {
+    fn clone(&self) -> Self {
+        Disk {
+            cell: self.cell.clone(),
+            host: self.host.clone(),
+        }
+    }
+}
+
+impl<T: Durable> Disk<T> {
+    pub(crate) fn new(value: T, host: Rc<HostState>) -> Self {
+        let cell = Rc::new(RefCell::new(value));
+        let durable: Rc<RefCell<dyn Durable>> = cell.clone();
+        host.durables.borrow_mut().push(durable);
+        Disk { cell, host }
+    }
+
+    /// Read the state (always allowed: checks read disks of crashed hosts too).
+    pub fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.cell.borrow())
+    }
+
+    /// Change the state, if the host is up.
+    pub fn write<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, HostDown> {
+        if !self.host.up.get() {
+            return Err(HostDown);
+        }
+        Ok(f(&mut self.cell.borrow_mut()))
+    }
+}

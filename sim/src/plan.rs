@@ -1,0 +1,306 @@
+//! The fault plan: an explicit, serializable, printable list of timed faults.
+//!
+//! A plan is what a seed's fault stream generates (see [`crate::swarm`]), but it stands on its
+//! own: it can be written to a case file, edited by hand, shrunk fault by fault and replayed.
+//! Each fault starts at `at_ms` and its effect is undone `duration_ms` later, or at heal (the end
+//! of the fault window), whichever comes first.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::seed::Seed;
+
+/// The kinds of fault the engine can inject; swarm testing enables a random subset per seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// Two groups of hosts cannot reach each other (in-flight datagrams are lost too).
+    Partition,
+    /// Datagrams from one group to another are lost; the other direction works.
+    OneWay,
+    /// One host is cut off from every other.
+    Isolate,
+    /// A link loses each datagram with some probability.
+    Loss,
+    /// A link holds every datagram until the hold ends, then releases them shuffled.
+    Hold,
+    /// A link delivers some datagrams twice.
+    Duplicate,
+    /// A server host crashes at a random time and restarts after a delay.
+    Crash,
+    /// A server host dies exactly at a named crash point and restarts after a delay.
+    CrashPoint,
+}
+
+impl FaultKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [FaultKind; 8] = [
+        FaultKind::Partition,
+        FaultKind::OneWay,
+        FaultKind::Isolate,
+        FaultKind::Loss,
+        FaultKind::Hold,
+        FaultKind::Duplicate,
+        FaultKind::Crash,
+        FaultKind::CrashPoint,
+    ];
+
+    /// The kebab-case name (as in case files).
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "partition",
+            FaultKind::OneWay => "one-way",
+            FaultKind::Isolate => "isolate",
+            FaultKind::Loss => "loss",
+            FaultKind::Hold => "hold",
+            FaultKind::Duplicate => "duplicate",
+            FaultKind::Crash => "crash",
+            FaultKind::CrashPoint => "crash-point",
+        }
+    }
+}
+
+/// What a fault does while it lasts. Hosts are named as in the scenario's topology.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Effect {
+    /// No datagram crosses between a host of `a` and a host of `b`, either way.
+    Partition { a: Vec<String>, b: Vec<String> },
+    /// No datagram goes from a host of `from` to a host of `to`; the reverse direction works.
+    OneWay { from: Vec<String>, to: Vec<String> },
+    /// `host` can reach nobody and nobody can reach it.
+    Isolate { host: String },
+    /// Each datagram between `a` and `b` (either way) is lost with probability `permille`/1000.
+    Loss { a: String, b: String, permille: u16 },
+    /// Datagrams between `a` and `b` (either way) are held until the fault ends, then
+    /// delivered in shuffled order.
+    Hold { a: String, b: String },
+    /// Each datagram between `a` and `b` (either way) is delivered twice with probability
+    /// `permille`/1000.
+    Duplicate { a: String, b: String, permille: u16 },
+    /// `host` crashes at `at_ms` and restarts when the fault ends.
+    Crash { host: String },
+    /// From `at_ms` on, the first time `host` passes crash point `point` it dies right there;
+    /// it restarts `duration_ms` later.
+    CrashPoint { host: String, point: String },
+}
+
+impl Effect {
+    /// The kind of this effect.
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Effect::Partition { .. } => FaultKind::Partition,
+            Effect::OneWay { .. } => FaultKind::OneWay,
+            Effect::Isolate { .. } => FaultKind::Isolate,
+            Effect::Loss { .. } => FaultKind::Loss,
+            Effect::Hold { .. } => FaultKind::Hold,
+            Effect::Duplicate { .. } => FaultKind::Duplicate,
+            Effect::Crash { .. } => FaultKind::Crash,
+            Effect::CrashPoint { .. } => FaultKind::CrashPoint,
+        }
+    }
+
+    /// Every host this effect names.
+    pub fn hosts(&self) -> Vec<&str> {
+        match self {
+            Effect::Partition { a, b } => a.iter().chain(b).map(String::as_str).collect(),
+            Effect::OneWay { from, to } => from.iter().chain(to).map(String::as_str).collect(),
+            Effect::Isolate { host } | Effect::Crash { host } | Effect::CrashPoint { host, .. } => {
+                vec![host.as_str()]
+            }
+            Effect::Loss { a, b, .. } | Effect::Hold { a, b } | Effect::Duplicate { a, b, .. } => {
+                vec![a.as_str(), b.as_str()]
+            }
+        }
+    }
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Effect::Partition { a, b } => {
+                write!(f, "partition [{}] | [{}]", a.join(", "), b.join(", "))
+            }
+            Effect::OneWay { from, to } => {
+                write!(f, "one-way [{}] -x-> [{}]", from.join(", "), to.join(", "))
+            }
+            Effect::Isolate { host } => write!(f, "isolate {host}"),
+            Effect::Loss { a, b, permille } => {
+                write!(f, "loss {a} <-> {b} {}.{}%", permille / 10, permille % 10)
+            }
+            Effect::Hold { a, b } => write!(f, "hold {a} <-> {b}"),
+            Effect::Duplicate { a, b, permille } => {
+                write!(
+                    f,
+                    "duplicate {a} <-> {b} {}.{}%",
+                    permille / 10,
+                    permille % 10
+                )
+            }
+            Effect::Crash { host } => write!(f, "crash {host}"),
+            Effect::CrashPoint { host, point } => write!(f, "crash {host} at point {point}"),
+        }
+    }
+}
+
+/// One timed fault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// When it starts (simulated ms since the start of the run).
+    pub at_ms: u64,
+    /// How long it lasts (cut short by heal).
+    pub duration_ms: u64,
+    /// What it does.
+    #[serde(flatten)]
+    pub effect: Effect,
+}
+
+/// A run's faults: everything in it happens inside `[0, window_ms)`; at `window_ms` the
+/// engine heals (every link repaired, held datagrams released, every host running).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The seed the plan was generated from (and that seeds the rest of the run).
+    pub seed: Seed,
+    /// The end of the fault window: heal happens here at the latest.
+    pub window_ms: u64,
+    /// The fault kinds swarm testing enabled for this seed (informational for edited plans).
+    pub swarm: BTreeSet<FaultKind>,
+    /// The faults, by start time.
+    pub faults: Vec<Fault>,
+}
+
+/// A plan that names something the scenario does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// A host name that is not in the topology.
+    #[error("fault {index} ({effect}) names unknown host '{host}'; hosts are: {known}")]
+    UnknownHost {
+        index: usize,
+        effect: String,
+        host: String,
+        known: String,
+    },
+    /// A crash aimed at a client host (clients are the workload: they never crash).
+    #[error("fault {index} ({effect}) crashes '{host}', which is a client; crashable hosts are: {known}")]
+    CrashClient {
+        index: usize,
+        effect: String,
+        host: String,
+        known: String,
+    },
+    /// A crash point the scenario does not declare.
+    #[error("fault {index} names unknown crash point '{point}' on '{host}'; declared points are: {known}")]
+    UnknownCrashPoint {
+        index: usize,
+        host: String,
+        point: String,
+        known: String,
+    },
+    /// A probability above 1000 permille.
+    #[error("fault {index} ({effect}) has a rate of {permille} permille; the most is 1000")]
+    BadRate {
+        index: usize,
+        effect: String,
+        permille: u16,
+    },
+}
+
+impl Plan {
+    /// A plan with no faults: the run heals at `window_ms` without anything having happened.
+    pub fn calm(seed: Seed, window_ms: u64) -> Self {
+        Plan {
+            seed,
+            window_ms,
+            swarm: BTreeSet::new(),
+            faults: Vec::new(),
+        }
+    }
+
+    /// Check every name and rate against the scenario's topology.
+    pub fn validate(&self, topology: &crate::scenario::Topology) -> Result<(), PlanError> {
+        let all = topology.all_hosts();
+        let known = all.join(", ");
+        for (index, fault) in self.faults.iter().enumerate() {
+            let effect = fault.effect.to_string();
+            for host in fault.effect.hosts() {
+                if !all.iter().any(|h| h == host) {
+                    return Err(PlanError::UnknownHost {
+                        index,
+                        effect,
+                        host: host.to_string(),
+                        known,
+                    });
+                }
+            }
+            match &fault.effect {
+                Effect::Crash { host } | Effect::CrashPoint { host, .. }
+                    if !topology.servers.iter().any(|h| h == host) =>
+                {
+                    return Err(PlanError::CrashClient {
+                        index,
+                        effect,
+                        host: host.clone(),
+                        known: topology.servers.join(", "),
+                    });
+                }
+                Effect::CrashPoint { host, point }
+                    if !topology
+                        .crash_points
+                        .iter()
+                        .any(|(h, p)| h == host && p == point) =>
+                {
+                    return Err(PlanError::UnknownCrashPoint {
+                        index,
+                        host: host.clone(),
+                        point: point.clone(),
+                        known: topology
+                            .crash_points
+                            .iter()
+                            .map(|(h, p)| format!("{h}:{p}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                Effect::Loss { permille, .. } | Effect::Duplicate { permille, .. }
+                    if *permille > 1000 =>
+                {
+                    return Err(PlanError::BadRate {
+                        index,
+                        effect,
+                        permille: *permille,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let swarm: Vec<&str> = self.swarm.iter().map(|k| k.name()).collect();
+        writeln!(
+            f,
+            "plan of seed {}: {} faults in a {}ms window; swarm: {}",
+            self.seed,
+            self.faults.len(),
+            self.window_ms,
+            if swarm.is_empty() {
+                "none".to_string()
+            } else {
+                swarm.join(", ")
+            }
+        )?;
+        for (i, fault) in self.faults.iter().enumerate() {
+            writeln!(
+                f,
+                "  [{i:>2}] {:>7}ms  for {:>6}ms  {}",
+                fault.at_ms, fault.duration_ms, fault.effect
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,90 @@
+//! What one run reports: [`RunReport`] with its violations, statistics and probe counts.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::seed::Seed;
+
+/// A broken property, as a person can act on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// The property's stable name (`stock-conserved`, `host-panic`, …).
+    pub invariant: String,
+    /// What broke, with the entity and the numbers.
+    pub detail: String,
+    /// Simulated time at which it was found broken.
+    pub at_ms: u64,
+}
+
+impl Violation {
+    /// A violation of `invariant` at `at_ms`.
+    pub fn new(invariant: impl Into<String>, detail: impl Into<String>, at_ms: u64) -> Self {
+        Violation {
+            invariant: invariant.into(),
+            detail: detail.into(),
+            at_ms,
+        }
+    }
+}
+
+/// Engine-level properties, named like the scenario's invariants.
+pub mod engine_invariants {
+    /// A host task (or a task it spawned) panicked.
+    pub const HOST_PANIC: &str = "host-panic";
+    /// A host's main future returned an error.
+    pub const HOST_ERROR: &str = "host-error";
+}
+
+/// Counters of one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Simulated milliseconds the run lasted.
+    pub sim_ms: u64,
+    /// Simulation steps (ticks).
+    pub steps: u64,
+    /// When the engine healed.
+    pub healed_at_ms: u64,
+    /// Datagrams sent (each send counts once, however many copies).
+    pub sent: u64,
+    /// Datagrams handed to receivers' code.
+    pub delivered: u64,
+    /// Datagrams lost (partition, loss, host down).
+    pub dropped: u64,
+    /// Datagrams that got a second copy.
+    pub duplicated: u64,
+    /// Datagrams held on a link.
+    pub held: u64,
+    /// Held datagrams released.
+    pub released: u64,
+    /// Faults of the plan that started.
+    pub faults: u64,
+    /// Host crashes (random and at crash points).
+    pub crashes: u64,
+    /// Host restarts.
+    pub restarts: u64,
+}
+
+/// The report of one run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// The run's seed.
+    pub seed: Seed,
+    /// Stable hash of the whole trace.
+    pub trace_hash: u64,
+    /// Everything that broke.
+    pub violations: Vec<Violation>,
+    /// Did the run reach quiescence (true) or stop at the liveness deadline (false)?
+    pub quiescent: bool,
+    /// Counters.
+    pub stats: Stats,
+    /// How often each probe was reached.
+    pub probes: BTreeMap<String, u64>,
+}
+
+impl RunReport {
+    /// No violation.
+    pub fn is_clean(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
