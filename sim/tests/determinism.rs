@@ -98,3 +98,20 @@ fn the_self_check_names_the_first_event_of_a_nondeterministic_scenario() {
     let text = err.to_string();
     assert!(text.contains(&format!("event {}", err.index)), "{text}");
 }
+
+#[test]
+fn same_seed_same_trace_whatever_the_thread_count() {
+    let seeds: Vec<u64> = (0..16).collect();
+    let sequential: Vec<u64> = seeds.iter().map(|s| hash_of(*s)).collect();
+    let parallel: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = seeds
+            .chunks(4)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|s| hash_of(*s)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert_eq!(sequential, parallel);
+}
