@@ -1,1 +1,4 @@
-//! The system under test: order-flow services, stores and protocols.
+//! dtx-models: the system under test — stores, services, protocols and bug knobs of the
+//! order flow, running on the dtx-sim engine and reporting into dtx-invariants' vocabulary.
+
+pub mod store;
