@@ -1,5 +1,7 @@
 //! Stores: the services' databases.
 
+pub mod gateway;
 pub mod local_db;
+pub mod topic_log;
 
 pub use local_db::{DbError, LocalDb, TxnId, Xid};
