@@ -2,6 +2,7 @@
 
 pub mod gateway;
 pub mod local_db;
+pub mod outbox;
 pub mod topic_log;
 
 pub use local_db::{DbError, LocalDb, TxnId, Xid};
