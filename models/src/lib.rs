@@ -2,3 +2,4 @@
 //! order flow, running on the dtx-sim engine and reporting into dtx-invariants' vocabulary.
 
 pub mod store;
+pub mod workload;

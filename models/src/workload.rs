@@ -1,0 +1,199 @@
+//! The workload a seed generates: a small catalogue (so skus are contended), a few users with
+//! points, and several clients placing orders concurrently. About one order in five fails for
+//! a business reason — not enough stock, not enough points, a declining card — so that
+//! compensation paths run in every seed. Printable as a table.
+
+use std::fmt;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::store::gateway::Card;
+use dtx_sim::Streams;
+
+/// One order a client will place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSpec {
+    /// The user placing it.
+    pub user: u32,
+    /// (sku, quantity) lines.
+    pub lines: Vec<(u32, u32)>,
+    /// Points to spend.
+    pub points: i64,
+    /// Amount to charge to the card.
+    pub amount: i64,
+    /// The card.
+    pub card: Card,
+    /// Pause before placing it (simulated ms after the previous one ended).
+    pub think_ms: u64,
+}
+
+/// Everything a run's clients will do, and the initial ledgers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workload {
+    /// Initial stock per sku (index = sku).
+    pub stock: Vec<i64>,
+    /// Initial points per user (index = user).
+    pub points: Vec<i64>,
+    /// Orders per client (index = client).
+    pub clients: Vec<Vec<OrderSpec>>,
+}
+
+/// Shape of generated workloads.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkloadShape {
+    pub clients: usize,
+    pub orders_per_client: usize,
+    pub skus: usize,
+    pub users: usize,
+}
+
+impl Default for WorkloadShape {
+    fn default() -> Self {
+        WorkloadShape {
+            clients: 3,
+            orders_per_client: 4,
+            skus: 4,
+            users: 3,
+        }
+    }
+}
+
+impl Workload {
+    /// The workload of a seed (drawn from its `workload` stream).
+    pub fn generate(streams: &Streams, shape: WorkloadShape) -> Self {
+        let mut rng = streams.workload();
+        let stock: Vec<i64> = (0..shape.skus).map(|_| rng.random_range(3..=8)).collect();
+        let points: Vec<i64> = (0..shape.users)
+            .map(|_| rng.random_range(20..=60))
+            .collect();
+        let clients = (0..shape.clients)
+            .map(|_| {
+                (0..shape.orders_per_client)
+                    .map(|_| {
+                        let n_lines = rng.random_range(1..=3);
+                        let mut lines: Vec<(u32, u32)> = Vec::new();
+                        for _ in 0..n_lines {
+                            let sku = rng.random_range(0..shape.skus) as u32;
+                            if !lines.iter().any(|(s, _)| *s == sku) {
+                                lines.push((sku, rng.random_range(1..=2)));
+                            }
+                        }
+                        let user = rng.random_range(0..shape.users) as u32;
+                        let mut points = rng.random_range(0..=10);
+                        let mut card = Card::Good;
+                        // About one order in five is meant to fail on a business rule.
+                        match rng.random_range(0..15) {
+                            0 => lines[0].1 += 10,       // more than any sku holds
+                            1 => points += 1_000,        // more points than anyone has
+                            2 => card = Card::Declining, // the card declines
+                            _ => {}
+                        }
+                        lines.sort();
+                        OrderSpec {
+                            user,
+                            lines,
+                            points,
+                            amount: rng.random_range(5..=100),
+                            card,
+                            think_ms: rng.random_range(0..=1_500),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Workload {
+            stock,
+            points,
+            clients,
+        }
+    }
+
+    /// Every order, as (client, index in client, spec).
+    pub fn orders(&self) -> impl Iterator<Item = (usize, usize, &OrderSpec)> {
+        self.clients
+            .iter()
+            .enumerate()
+            .flat_map(|(c, os)| os.iter().enumerate().map(move |(i, o)| (c, i, o)))
+    }
+}
+
+impl fmt::Display for Workload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |v: &[i64]| {
+            v.iter()
+                .enumerate()
+                .map(|(i, n)| format!("{i}:{n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        writeln!(f, "stock  {}", list(&self.stock))?;
+        writeln!(f, "points {}", list(&self.points))?;
+        writeln!(
+            f,
+            "{:<7} {:<4} {:<20} {:>6} {:>6} {:<9} {:>6}",
+            "client", "user", "lines (sku x qty)", "points", "amount", "card", "think"
+        )?;
+        for (c, _, o) in self.orders() {
+            let lines = o
+                .lines
+                .iter()
+                .map(|(s, q)| format!("{s}x{q}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            writeln!(
+                f,
+                "{:<7} {:<4} {:<20} {:>6} {:>6} {:<9} {:>4}ms",
+                c,
+                o.user,
+                lines,
+                o.points,
+                o.amount,
+                format!("{:?}", o.card),
+                o.think_ms
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dtx_sim::Seed;
+
+    #[test]
+    fn a_seed_gives_the_same_workload_and_it_prints_as_a_table() {
+        let s = Streams::new(Seed(9));
+        let a = Workload::generate(&s, WorkloadShape::default());
+        assert_eq!(a, Workload::generate(&s, WorkloadShape::default()));
+        assert_ne!(
+            a,
+            Workload::generate(&Streams::new(Seed(10)), WorkloadShape::default())
+        );
+        let table = a.to_string();
+        assert!(table.starts_with("stock  0:"), "{table}");
+        assert_eq!(table.lines().count(), 3 + 12);
+    }
+
+    #[test]
+    fn skus_and_users_are_contended_and_some_orders_fail_by_design() {
+        let (mut doomed, mut total) = (0, 0);
+        for seed in 0..100 {
+            let w = Workload::generate(&Streams::new(Seed(seed)), WorkloadShape::default());
+            for (_, _, o) in w.orders() {
+                total += 1;
+                let too_many = o
+                    .lines
+                    .iter()
+                    .any(|(s, q)| i64::from(*q) > w.stock[*s as usize]);
+                let too_few_points = o.points > w.points[o.user as usize];
+                if too_many || too_few_points || o.card == Card::Declining {
+                    doomed += 1;
+                }
+            }
+        }
+        let share = doomed as f64 / total as f64;
+        assert!((0.12..0.3).contains(&share), "{doomed} of {total} doomed");
+    }
+}
