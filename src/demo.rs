@@ -3,6 +3,9 @@
 //! (idempotent by transfer id, durable), then deposit (idempotent by transfer id, retried
 //! until acknowledged). Its invariant, `money-conserved`, says that at quiescence the two
 //! balances add up to what they started with and no transfer is stuck half-way.
+//!
+//! Bug knob `demo-no-idempotency`: the banks forget which transfers they applied, so a
+//! retried or duplicated withdraw or deposit moves the money twice.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -36,11 +39,29 @@ impl Durable for Books {
     fn crashed(&mut self) {}
 }
 
+/// Transfers per client.
+const TRANSFERS: u64 = 5;
+
 /// The demo scenario.
 #[derive(Default)]
 pub struct Transfer {
+    /// Bug knob: banks apply every request, duplicates included.
+    pub no_idempotency: bool,
     books: Vec<Disk<Books>>,
 }
+
+impl Transfer {
+    /// The demo, with or without its bug knob.
+    pub fn new(no_idempotency: bool) -> Self {
+        Transfer {
+            no_idempotency,
+            books: Vec::new(),
+        }
+    }
+}
+
+/// The probes the demo's code can reach.
+pub const PROBES: &[&str] = &["bank.duplicate_request"];
 
 impl Scenario for Transfer {
     fn topology(&self) -> Topology {
@@ -65,11 +86,20 @@ impl Scenario for Transfer {
                 },
             );
             self.books.push(books.clone());
-            hosts.server(bank, move |ctx| serve(ctx, books.clone()));
+            let forgetful = self.no_idempotency;
+            hosts.server(bank, move |ctx| serve(ctx, books.clone(), forgetful));
         }
         for (c, client) in CLIENTS.iter().enumerate() {
-            hosts.client(client, move |ctx| transfers(ctx, c as u64));
+            let ids: Vec<u64> = (0..TRANSFERS)
+                .map(|k| c as u64 * TRANSFERS + k)
+                .filter(|id| !hosts.skipped(*id as u32))
+                .collect();
+            hosts.client(client, move |ctx| transfers(ctx, c as u64, ids));
         }
+    }
+
+    fn workload_items(&self) -> u32 {
+        (CLIENTS.len() as u64 * TRANSFERS) as u32
     }
 
     fn check(&self, end: &End) -> Vec<Violation> {
@@ -89,6 +119,19 @@ impl Scenario for Transfer {
                 end.at_ms,
             ));
         }
+        for (bank, (balance, applied)) in BANKS.iter().zip([&a, &b]) {
+            let once: i64 = applied.values().sum();
+            if *balance != INITIAL + once {
+                out.push(Violation::new(
+                    "applied-once",
+                    format!(
+                        "{bank}: balance {balance} ≠ {INITIAL} {once:+} (its {} transfers applied once each)",
+                        applied.len()
+                    ),
+                    end.at_ms,
+                ));
+            }
+        }
         if !end.quiescent {
             out.push(Violation::new(
                 "terminated",
@@ -100,7 +143,7 @@ impl Scenario for Transfer {
     }
 }
 
-async fn serve(ctx: HostCtx, books: Disk<Books>) {
+async fn serve(ctx: HostCtx, books: Disk<Books>, forgetful: bool) {
     let net: Net<Msg> = ctx.bind().await;
     loop {
         let req = net.recv().await;
@@ -110,7 +153,7 @@ async fn serve(ctx: HostCtx, books: Disk<Books>) {
             Msg::Done { .. } => continue,
         };
         let fresh = books.write(|b| {
-            if b.applied.contains_key(&id) {
+            if b.applied.contains_key(&id) && !forgetful {
                 return false;
             }
             b.applied.insert(id, delta);
@@ -129,7 +172,7 @@ async fn serve(ctx: HostCtx, books: Disk<Books>) {
     }
 }
 
-async fn transfers(ctx: HostCtx, client: u64) {
+async fn transfers(ctx: HostCtx, client: u64, ids: Vec<u64>) {
     let net: Net<Msg> = ctx.bind().await;
     let patient = CallPolicy {
         timeout_ms: 500,
@@ -137,8 +180,7 @@ async fn transfers(ctx: HostCtx, client: u64) {
         backoff_ms: 200,
         max_backoff_ms: 2_000,
     };
-    for k in 0..5u64 {
-        let id = client * 1_000 + k;
+    for id in ids {
         let amount = 10 + (id % 7) as i64;
         // Withdraw and deposit are both retried until acknowledged: with idempotent banks
         // this is safe, and the engine's heal guarantees it ends.

@@ -1,21 +1,29 @@
-//! `dtx`: the front door of dtxsim.
-//!
-//! At this stage the order-system protocols are not in yet; the binary runs the engine demo
-//! (a two-bank transfer, see `demo.rs`): `dtx` runs a short campaign with a determinism
-//! self-check, `dtx run --seed S` runs one seed.
+//! `dtx`: the front door of dtxsim. See DESIGN.md's command contract and `dtx --help`.
 
+mod campaign;
+mod case;
 mod demo;
+mod registry;
+mod shrink;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use dtx_sim::{run, self_check, RunReport, Seed, SimConfig, Start};
+use dtx_sim::{run, RunReport, Seed, SimConfig, Start};
+
+use campaign::{Shard, Spec};
+use case::{Case, Expect};
+use registry::Target;
 
 #[derive(Parser)]
 #[command(
     name = "dtx",
     version,
-    about = "Deterministic simulation testing of distributed transactions"
+    about = "Deterministic simulation testing of distributed transactions",
+    after_help = registry::catalogue()
 )]
 struct Cli {
     #[command(subcommand)]
@@ -24,11 +32,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run one seed of the engine demo.
+    /// Run one seed.
     Run {
+        #[arg(long)]
+        protocol: String,
         /// The seed: decimal or 0x hex.
         #[arg(long)]
         seed: Seed,
+        #[arg(long)]
+        bug: Option<String>,
         /// Print the report as one JSON object.
         #[arg(long)]
         json: bool,
@@ -37,47 +49,158 @@ enum Command {
         trace: bool,
         /// Write the run as a Mermaid sequence diagram to FILE.
         #[arg(long, value_name = "FILE")]
-        mermaid: Option<std::path::PathBuf>,
+        mermaid: Option<PathBuf>,
+        /// With --mermaid: only the messages that mention this text (an order id, say).
+        #[arg(long)]
+        order: Option<String>,
+    },
+    /// Run many seeds in parallel; write report.json, summary.md and failures/.
+    Campaign {
+        /// A protocol, or `all`.
+        #[arg(long)]
+        protocol: String,
+        #[arg(long)]
+        bug: Option<String>,
+        /// Seeds in the range (default 1000; unbounded with --duration alone).
+        #[arg(long)]
+        seeds: Option<u64>,
+        /// First seed.
+        #[arg(long, default_value = "0")]
+        start: Seed,
+        /// Wall-clock budget, e.g. 30s, 10m.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        duration: Option<Duration>,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// This machine's part of the seed range, I/N.
+        #[arg(long, default_value = "0/1")]
+        shard: Shard,
+        /// Output directory.
+        #[arg(long, default_value = "dtx-campaign")]
+        out: PathBuf,
+    },
+    /// Shrink a failing seed to a minimal case file.
+    Shrink {
+        #[arg(long)]
+        protocol: String,
+        #[arg(long)]
+        seed: Seed,
+        #[arg(long)]
+        bug: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Re-run a saved case.
+    Replay { case: PathBuf },
+    /// Every bug knob: seeds and time to first detection.
+    Mutants {
+        #[arg(long)]
+        json: bool,
+        /// Give up on a knob after this many seeds.
+        #[arg(long, default_value = "500")]
+        max_seeds: u64,
     },
 }
 
-fn repro(seed: Seed) -> String {
-    format!("cargo run --release -- run --seed {seed}")
+/// Bad input: one line, exit code 2.
+struct Usage(String);
+
+impl<E: std::fmt::Display> From<E> for Usage {
+    fn from(e: E) -> Self {
+        Usage(e.to_string())
+    }
 }
 
-fn run_one(seed: Seed, json: bool, trace: bool, mermaid: Option<std::path::PathBuf>) -> ExitCode {
-    let config = SimConfig::default();
-    let r = run(&mut demo::Transfer::default(), Start::Seed(seed), &config)
-        .expect("generated plans always fit their scenario");
-    if trace {
-        print!("{}", r.plan);
-        print!("{}", r.trace.timeline());
-    }
-    if let Some(path) = mermaid {
-        if let Err(e) = std::fs::write(&path, dtx_sim::mermaid::render(&r.trace, None)) {
-            eprintln!("dtx: cannot write '{}': {e}", path.display());
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // clap's message, without its usage and help hints, on one line.
+            let text = e.render().to_string();
+            let line: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("dtx: {}", line.join(" ").trim_start_matches("error: "));
             return ExitCode::from(2);
         }
+    };
+    let result = match cli.command {
+        None => main_job(),
+        Some(Command::Run {
+            protocol,
+            seed,
+            bug,
+            json,
+            trace,
+            mermaid,
+            order,
+        }) => run_one(&protocol, bug.as_deref(), seed, json, trace, mermaid, order),
+        Some(Command::Campaign {
+            protocol,
+            bug,
+            seeds,
+            start,
+            duration,
+            jobs,
+            shard,
+            out,
+        }) => campaign_cmd(
+            &protocol,
+            bug.as_deref(),
+            seeds,
+            start,
+            duration,
+            jobs,
+            shard,
+            out,
+        ),
+        Some(Command::Shrink {
+            protocol,
+            seed,
+            bug,
+            out,
+        }) => shrink_cmd(&protocol, bug.as_deref(), seed, &out),
+        Some(Command::Replay { case }) => replay_cmd(&case),
+        Some(Command::Mutants { json, max_seeds }) => mutants_cmd(json, max_seeds),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Usage(msg)) => {
+            eprintln!("dtx: {msg}");
+            ExitCode::from(2)
+        }
     }
-    if json {
-        let mut v = serde_json::to_value(&r.report).expect("reports serialize");
-        v["protocol"] = "demo-transfer".into();
-        v["bug"] = serde_json::Value::Null;
-        v["trace_hash"] = format!("{:#018x}", r.report.trace_hash).into();
-        println!("{v}");
-    } else {
-        print_report(&r.report);
-    }
-    if r.report.is_clean() {
+}
+
+fn verdict(clean: bool) -> ExitCode {
+    if clean {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
 }
 
-fn print_report(r: &RunReport) {
+fn report_json(target: &Target, r: &RunReport) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).expect("reports serialize");
+    v["protocol"] = target.protocol.name.into();
+    v["bug"] = target.bug.map(|b| b.name).into();
+    v["seed"] = r.seed.to_string().into();
+    v["trace_hash"] = format!("{:#018x}", r.trace_hash).into();
+    v["repro"] = target.repro(r.seed).into();
+    v
+}
+
+fn print_report(target: &Target, r: &RunReport) {
     println!(
-        "seed {}  trace {:#018x}  {} ms simulated  sent {} delivered {} dropped {} dup {} held {} crashes {}",
+        "{target} seed {}: trace {:#018x}, {} ms simulated, sent {} delivered {} dropped {} duplicated {} held {} crashes {}{}",
         r.seed,
         r.trace_hash,
         r.stats.sim_ms,
@@ -86,78 +209,284 @@ fn print_report(r: &RunReport) {
         r.stats.dropped,
         r.stats.duplicated,
         r.stats.held,
-        r.stats.crashes
+        r.stats.crashes,
+        if r.quiescent { "" } else { ", NOT quiescent" }
     );
     for v in &r.violations {
         println!("  VIOLATION {} at {}ms: {}", v.invariant, v.at_ms, v.detail);
     }
     if !r.violations.is_empty() {
-        println!("  reproduce: {}", repro(r.seed));
+        println!("  reproduce: {}", target.repro(r.seed));
     }
 }
 
-#[allow(clippy::disallowed_methods)] // wall time for the seeds-per-second figure only
-fn main_job() -> ExitCode {
-    let config = SimConfig::default();
-    let seeds = 300u64;
-    let start = std::time::Instant::now();
-    let (mut failed, mut sim_ms) = (0u64, 0u64);
-    let mut probes = std::collections::BTreeMap::new();
-    for s in 0..seeds {
-        let r = run(
-            &mut demo::Transfer::default(),
-            Start::Seed(Seed(s)),
-            &config,
-        )
-        .expect("generated plans always fit their scenario");
-        sim_ms += r.report.stats.sim_ms;
-        for (k, n) in &r.report.probes {
-            *probes.entry(k.clone()).or_insert(0u64) += n;
-        }
-        if !r.report.is_clean() {
-            failed += 1;
-            print_report(&r.report);
-        }
+fn run_one(
+    protocol: &str,
+    bug: Option<&str>,
+    seed: Seed,
+    json: bool,
+    trace: bool,
+    mermaid: Option<PathBuf>,
+    order: Option<String>,
+) -> Result<ExitCode, Usage> {
+    let target = Target::find(protocol, bug)?;
+    let r = run(
+        &mut *target.scenario(),
+        Start::Seed(seed),
+        &SimConfig::default(),
+    )?;
+    if trace {
+        print!("{}", r.plan);
+        print!("{}", r.trace.timeline());
     }
-    let wall = start.elapsed().as_secs_f64();
-    println!("engine demo (two-bank transfer), {seeds} seeds, every fault kind in the swarm:");
-    println!(
-        "  {failed} seeds with violations; {:.0} seeds/s, {:.0} simulated s per wall s",
-        seeds as f64 / wall,
-        sim_ms as f64 / 1000.0 / wall
-    );
-    for (k, n) in probes {
-        println!("  probe {k}: {n}");
+    if let Some(path) = mermaid {
+        let text = dtx_sim::mermaid::render(&r.trace, order.as_deref());
+        std::fs::write(&path, text)
+            .map_err(|e| Usage(format!("cannot write '{}': {e}", path.display())))?;
     }
-    for s in [0u64, 1, 2] {
-        match self_check(demo::Transfer::default, Seed(s), &config) {
-            Ok(Ok(hash)) => println!("  self-check seed {s}: deterministic, trace {hash:#018x}"),
-            Ok(Err(d)) => {
-                println!("  {d}");
-                return ExitCode::from(1);
-            }
-            Err(e) => {
-                eprintln!("dtx: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    if failed == 0 {
-        ExitCode::SUCCESS
+    if json {
+        println!("{}", report_json(&target, &r.report));
     } else {
-        ExitCode::from(1)
+        print_report(&target, &r.report);
+    }
+    Ok(verdict(r.report.is_clean()))
+}
+
+fn targets(protocol: &str, bug: Option<&str>) -> Result<Vec<Target>, Usage> {
+    if protocol == "all" {
+        if bug.is_some() {
+            return Err(Usage("--bug needs one --protocol, not 'all'".into()));
+        }
+        Ok(registry::protocols()
+            .iter()
+            .map(|p| Target {
+                protocol: p,
+                bug: None,
+            })
+            .collect())
+    } else {
+        Ok(vec![Target::find(protocol, bug)?])
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        None => main_job(),
-        Some(Command::Run {
-            seed,
-            json,
-            trace,
-            mermaid,
-        }) => run_one(seed, json, trace, mermaid),
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn campaign_cmd(
+    protocol: &str,
+    bug: Option<&str>,
+    seeds: Option<u64>,
+    start: Seed,
+    duration: Option<Duration>,
+    jobs: Option<usize>,
+    shard: Shard,
+    out: PathBuf,
+) -> Result<ExitCode, Usage> {
+    let stop = campaign::ctrl_c_flag();
+    let mut clean = true;
+    for target in targets(protocol, bug)? {
+        let spec = Spec {
+            target,
+            start: start.0,
+            seeds: seeds.or(if duration.is_some() { None } else { Some(1000) }),
+            duration,
+            jobs: jobs.unwrap_or_else(default_jobs),
+            shard,
+            out: Some(if protocol == "all" {
+                out.join(target.protocol.name)
+            } else {
+                out.clone()
+            }),
+            verbose: true,
+        };
+        let report = campaign::campaign(&spec, &SimConfig::default(), &stop).map_err(|e| {
+            Usage(format!(
+                "cannot write campaign output under '{}': {e}",
+                out.display()
+            ))
+        })?;
+        print!("{}", campaign::summary_md(&report));
+        clean &= report.failed == 0;
+        if report.interrupted {
+            return Ok(ExitCode::from(130));
+        }
     }
+    Ok(verdict(clean))
+}
+
+fn shrink_cmd(
+    protocol: &str,
+    bug: Option<&str>,
+    seed: Seed,
+    out: &std::path::Path,
+) -> Result<ExitCode, Usage> {
+    let target = Target::find(protocol, bug)?;
+    let config = SimConfig::default();
+    let first = run(&mut *target.scenario(), Start::Seed(seed), &config)?;
+    let Some(v) = first.report.violations.first() else {
+        println!("{target} seed {seed} does not fail: nothing to shrink");
+        return Ok(ExitCode::from(1));
+    };
+    let invariant = v.invariant.clone();
+    let shrunk = shrink::shrink(&target, first.plan.clone(), &invariant, &config);
+    let case = Case {
+        protocol: target.protocol.name.to_string(),
+        bug: target.bug.map(|b| b.name.to_string()),
+        seed,
+        plan: shrunk.plan,
+        expect: Expect {
+            must_fail: true,
+            invariant: Some(invariant.clone()),
+        },
+        repro: target.repro(seed),
+    };
+    case.save(out)
+        .map_err(|e| Usage(format!("cannot write '{}': {e}", out.display())))?;
+    let items = target.scenario().workload_items();
+    println!(
+        "shrunk {target} seed {seed} ({invariant}) in {} runs: faults {} -> {}, workload items {} -> {}",
+        shrunk.runs,
+        first.plan.faults.len(),
+        case.plan.faults.len(),
+        items,
+        items - case.plan.skip.len() as u32
+    );
+    print!("{}", case.plan);
+    println!(
+        "case written to {}; replay: cargo run --release -- replay {}",
+        out.display(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn replay_cmd(path: &std::path::Path) -> Result<ExitCode, Usage> {
+    let (case, target) = Case::load(path)?;
+    let r = case.replay(&target, &SimConfig::default());
+    print_report(&target, &r.report);
+    match case.verdict(&r) {
+        Ok(()) => println!("  as the case expects"),
+        Err(why) => println!("  NOT as the case expects: {why}"),
+    }
+    Ok(verdict(r.report.is_clean()))
+}
+
+#[allow(clippy::disallowed_methods)] // wall time to first detection is what mutants reports
+fn mutants_cmd(json: bool, max_seeds: u64) -> Result<ExitCode, Usage> {
+    let config = SimConfig::default();
+    let mut rows = Vec::new();
+    for p in registry::protocols() {
+        for bug in p.bugs {
+            let target = Target {
+                protocol: p,
+                bug: Some(bug),
+            };
+            let started = std::time::Instant::now();
+            let found = (0..max_seeds).find_map(|s| {
+                let r = run(&mut *target.scenario(), Start::Seed(Seed(s)), &config).ok()?;
+                r.report
+                    .violations
+                    .iter()
+                    .find(|v| bug.breaks.contains(&v.invariant.as_str()))
+                    .map(|v| (s, v.invariant.clone()))
+            });
+            rows.push(serde_json::json!({
+                "protocol": p.name,
+                "bug": bug.name,
+                "detected": found.is_some(),
+                "seeds_to_detection": found.as_ref().map(|(s, _)| s + 1),
+                "invariant": found.as_ref().map(|(_, i)| i.clone()),
+                "wall_ms": started.elapsed().as_millis() as u64,
+                "repro": found.as_ref().map(|(s, _)| target.repro(Seed(*s))),
+            }));
+        }
+    }
+    let all = rows.iter().all(|r| r["detected"] == true);
+    if json {
+        println!("{}", serde_json::Value::Array(rows));
+    } else {
+        println!(
+            "{:<16} {:<28} {:>8} {:>9} invariant",
+            "protocol", "bug", "seeds", "wall ms"
+        );
+        for r in &rows {
+            println!(
+                "{:<16} {:<28} {:>8} {:>9} {}",
+                r["protocol"].as_str().unwrap_or(""),
+                r["bug"].as_str().unwrap_or(""),
+                r["seeds_to_detection"]
+                    .as_u64()
+                    .map_or("MISSED".to_string(), |n| n.to_string()),
+                r["wall_ms"],
+                r["invariant"].as_str().unwrap_or("-")
+            );
+        }
+    }
+    Ok(verdict(all))
+}
+
+fn main_job() -> Result<ExitCode, Usage> {
+    let stop = AtomicBool::new(false);
+    let config = SimConfig::default();
+    println!(
+        "{:<16} {:>6} {:>8} {:<32} {:>8} {:>9}",
+        "protocol", "seeds", "failed", "violations by invariant", "probes", "seeds/s"
+    );
+    let mut ok = true;
+    for p in registry::protocols() {
+        let spec = Spec {
+            target: Target {
+                protocol: p,
+                bug: None,
+            },
+            start: 0,
+            seeds: Some(300),
+            duration: None,
+            jobs: default_jobs(),
+            shard: Shard { index: 0, count: 1 },
+            out: None,
+            verbose: false,
+        };
+        let r = campaign::campaign(&spec, &config, &stop)
+            .map_err(|e| Usage(format!("campaign failed: {e}")))?;
+        let by: Vec<String> = r
+            .violations_by_invariant
+            .iter()
+            .map(|(k, n)| format!("{k}:{n}"))
+            .collect();
+        let reached = r.probes.values().filter(|n| **n > 0).count();
+        println!(
+            "{:<16} {:>6} {:>8} {:<32} {:>8} {:>9.0}{}",
+            p.name,
+            r.runs,
+            r.failed,
+            if by.is_empty() {
+                "-".into()
+            } else {
+                by.join(" ")
+            },
+            format!("{reached}/{}", r.probes.len()),
+            r.seeds_per_sec,
+            if p.baseline {
+                "  (baseline: violations expected)"
+            } else {
+                ""
+            }
+        );
+        if !p.baseline && r.failed > 0 {
+            ok = false;
+            for f in &r.failures {
+                println!(
+                    "  FAIL seed {} {}: {}\n    reproduce: {}",
+                    f.seed,
+                    f.invariants.join(", "),
+                    f.detail,
+                    f.repro
+                );
+            }
+        }
+    }
+    Ok(verdict(ok))
 }

@@ -1,6 +1,11 @@
-//! The `dtx` binary at this stage: one seed of the engine demo, JSON output, bad input.
+//! The `dtx` front door: the command contract, bad input, campaigns, shrinking and replay,
+//! on the engine demo protocol.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const P: &str = "demo-transfer";
+const BUG: &str = "demo-no-idempotency";
 
 fn dtx(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_dtx"))
@@ -14,9 +19,13 @@ fn dtx(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 #[test]
 fn run_prints_a_json_report_with_the_contract_fields() {
-    let (code, out, _) = dtx(&["run", "--seed", "0x5eed", "--json"]);
+    let (code, out, _) = dtx(&["run", "--protocol", P, "--seed", "0x5eed", "--json"]);
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     for field in [
@@ -30,20 +39,260 @@ fn run_prints_a_json_report_with_the_contract_fields() {
         assert!(v.get(field).is_some(), "missing {field}: {v}");
     }
     assert!(v["trace_hash"].as_str().unwrap().starts_with("0x"));
-    let (_, again, _) = dtx(&["run", "--seed", "24301", "--json"]);
-    assert_eq!(
-        v,
-        serde_json::from_str::<serde_json::Value>(again.trim()).unwrap(),
-        "0x5eed = 24301"
+    let (_, again, _) = dtx(&["run", "--protocol", P, "--seed", "24301", "--json"]);
+    let again: serde_json::Value = serde_json::from_str(again.trim()).unwrap();
+    assert_eq!(v, again, "0x5eed and 24301 are one seed");
+}
+
+#[test]
+fn a_violation_exits_1_and_carries_its_reproduction_line() {
+    let (code, out, _) = dtx(&["run", "--protocol", P, "--bug", BUG, "--seed", "0x10"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("VIOLATION"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "cargo run --release -- run --protocol {P} --seed 0x10 --bug {BUG}"
+        )),
+        "{out}"
     );
 }
 
 #[test]
-fn a_malformed_seed_is_a_one_line_error_with_exit_code_2() {
-    let (code, _, err) = dtx(&["run", "--seed", "0xnope"]);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("'0xnope'") && err.contains("0x-prefixed hex"),
-        "{err}"
+fn bad_input_is_a_one_line_error_naming_the_value_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "{ not json").unwrap();
+    let wrong = dir.path().join("wrong.json");
+    std::fs::write(
+        &wrong,
+        r#"{"protocol":"3pc","seed":1,"plan":{"seed":1,"window_ms":1,"swarm":[],"faults":[]},"expect":{"must_fail":false}}"#,
+    )
+    .unwrap();
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["run", "--protocol", "3pc", "--seed", "1"],
+            vec!["'3pc'", P],
+        ),
+        (
+            vec!["run", "--protocol", P, "--bug", "nope", "--seed", "1"],
+            vec!["'nope'", BUG],
+        ),
+        (
+            vec!["run", "--protocol", P, "--seed", "0xnope"],
+            vec!["'0xnope'", "0x-prefixed hex"],
+        ),
+        (
+            vec!["campaign", "--protocol", P, "--shard", "3/2"],
+            vec!["'3/2'", "I/N"],
+        ),
+        (
+            vec!["campaign", "--protocol", "all", "--bug", BUG],
+            vec!["--bug", "'all'"],
+        ),
+        (
+            vec!["replay", "/no/such/case.json"],
+            vec!["cannot read", "/no/such/case.json"],
+        ),
+        (
+            vec!["replay", garbage.to_str().unwrap()],
+            vec!["invalid case file", "garbage.json"],
+        ),
+        (
+            vec!["replay", wrong.to_str().unwrap()],
+            vec!["'3pc'", "valid protocols"],
+        ),
+        (
+            vec!["shrink", "--protocol", P, "--seed", "1"],
+            vec!["--out"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let (code, out, err) = dtx(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_eq!(
+            err.trim().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: '{n}' missing from: {err}");
+        }
+    }
+}
+
+fn campaign(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "campaign",
+        "--protocol",
+        P,
+        "--bug",
+        BUG,
+        "--out",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = dtx(&args);
+    assert_eq!(code, 1, "the bug knob fails some seeds: {out}{err}");
+    let mut r = json(&dir.join("report.json"));
+    for wall in ["wall_secs", "seeds_per_sec"] {
+        r.as_object_mut().unwrap().remove(wall);
+    }
+    r
+}
+
+#[test]
+fn campaign_reports_do_not_depend_on_jobs_and_shards_cover_the_range() {
+    let d = tempfile::tempdir().unwrap();
+    let one = campaign(&d.path().join("j1"), &["--seeds", "60", "--jobs", "1"]);
+    let two = campaign(&d.path().join("j2"), &["--seeds", "60", "--jobs", "2"]);
+    // Case paths differ by directory; everything else is equal.
+    let strip = |mut v: serde_json::Value| {
+        for f in v["failures"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("case");
+        }
+        v
+    };
+    assert_eq!(strip(one.clone()), strip(two));
+    assert!(one["failed"].as_u64().unwrap() > 0);
+    assert_eq!(one["runs"], 60);
+
+    let mut union = std::collections::BTreeSet::new();
+    let mut runs = 0;
+    for i in 0..3 {
+        let r = campaign(
+            &d.path().join(format!("s{i}")),
+            &["--seeds", "60", "--shard", &format!("{i}/3")],
+        );
+        runs += r["runs"].as_u64().unwrap();
+        for f in r["failures"].as_array().unwrap() {
+            assert!(
+                union.insert(f["seed"].as_u64().unwrap()),
+                "a seed in two shards"
+            );
+        }
+    }
+    assert_eq!(runs, 60, "the shards ran every seed exactly once");
+    let all: std::collections::BTreeSet<u64> = one["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        union, all,
+        "failing seeds of the shards = those of the whole range"
     );
+}
+
+#[test]
+fn a_killed_campaign_has_saved_every_failure_it_reported() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dtx"))
+        .args([
+            "campaign",
+            "--protocol",
+            P,
+            "--bug",
+            BUG,
+            "--seeds",
+            "1000000",
+            "--jobs",
+            "2",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let failures = out.join("failures");
+    // Wait until some failures are on disk, then kill without warning.
+    for _ in 0..600 {
+        if std::fs::read_dir(&failures).map(|d| d.count()).unwrap_or(0) >= 5 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let reported: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("case: "))
+        .collect();
+    assert!(
+        !reported.is_empty(),
+        "the campaign reported failures before it was killed"
+    );
+    for case in reported {
+        let v = json(Path::new(case));
+        assert_eq!(v["expect"]["must_fail"], true);
+        let (code, _, _) = dtx(&["replay", case]);
+        assert_eq!(code, 1, "{case} replays as a failure");
+    }
+    assert!(
+        !out.join("report.json").exists(),
+        "a killed campaign wrote no final report"
+    );
+}
+
+#[test]
+fn shrink_makes_a_smaller_case_that_still_fails_the_same_way_and_replays() {
+    let d = tempfile::tempdir().unwrap();
+    let case = d.path().join("case.json");
+    let (code, out, err) = dtx(&[
+        "shrink",
+        "--protocol",
+        P,
+        "--bug",
+        BUG,
+        "--seed",
+        "0x10",
+        "--out",
+        case.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let c = json(&case);
+    let (_, original, _) = dtx(&[
+        "run",
+        "--protocol",
+        P,
+        "--bug",
+        BUG,
+        "--seed",
+        "0x10",
+        "--trace",
+    ]);
+    let faults_before = original
+        .lines()
+        .filter(|l| l.trim_start().starts_with('['))
+        .count();
+    let faults_after = c["plan"]["faults"].as_array().unwrap().len();
+    let skipped = c["plan"]["skip"].as_array().map_or(0, |s| s.len());
+    assert!(faults_after + 10 - skipped < faults_before + 10, "{out}");
+    let (code, out, _) = dtx(&["replay", case.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    let inv = c["expect"]["invariant"].as_str().unwrap();
+    assert!(out.contains(&format!("VIOLATION {inv}")), "{out}");
+    assert!(out.contains("as the case expects"), "{out}");
+
+    let (code, out, _) = dtx(&[
+        "shrink",
+        "--protocol",
+        P,
+        "--seed",
+        "1",
+        "--out",
+        case.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "a clean seed does not shrink: {out}");
+}
+
+#[test]
+fn mutants_detects_every_bug_knob() {
+    let (code, out, _) = dtx(&["mutants", "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    for row in v.as_array().unwrap() {
+        assert_eq!(row["detected"], true, "{row}");
+    }
 }

@@ -169,6 +169,10 @@ pub struct Plan {
     pub swarm: BTreeSet<FaultKind>,
     /// The faults, by start time.
     pub faults: Vec<Fault>,
+    /// Workload items (orders, transfers: numbered by the scenario) left out of this run.
+    /// Generated plans skip nothing; shrinking adds items here.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub skip: BTreeSet<u32>,
 }
 
 /// A plan that names something the scenario does not have.
@@ -215,6 +219,7 @@ impl Plan {
             window_ms,
             swarm: BTreeSet::new(),
             faults: Vec::new(),
+            skip: BTreeSet::new(),
         }
     }
 
@@ -294,6 +299,10 @@ impl fmt::Display for Plan {
                 swarm.join(", ")
             }
         )?;
+        if !self.skip.is_empty() {
+            let items: Vec<String> = self.skip.iter().map(|i| i.to_string()).collect();
+            writeln!(f, "  workload items left out: {}", items.join(", "))?;
+        }
         for (i, fault) in self.faults.iter().enumerate() {
             writeln!(
                 f,

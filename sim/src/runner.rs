@@ -111,6 +111,7 @@ impl Runner {
             engine: engine.clone(),
             sim: &mut sim,
             registered: vec![false; names.len()],
+            skip: plan.skip.clone(),
         };
         scenario.build(&mut hosts);
         let missing: Vec<&String> = names

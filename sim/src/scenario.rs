@@ -53,6 +53,12 @@ pub trait Scenario {
     /// Build every host of the topology on `hosts`, with fresh state: called once per run.
     fn build(&mut self, hosts: &mut HostSet<'_>);
 
+    /// How many workload items (orders) it numbers `0..n` for [`HostSet::skipped`]; shrinking
+    /// tries leaving each out. 0: the workload cannot be shrunk.
+    fn workload_items(&self) -> u32 {
+        0
+    }
+
     /// Has the system nothing left to do (no pending retries, recoveries, outbox rows)?
     /// The run is quiescent when this holds, every client is done and nothing is in flight.
     fn settled(&self) -> bool {
@@ -68,12 +74,19 @@ pub struct HostSet<'s> {
     pub(crate) engine: Rc<Engine>,
     pub(crate) sim: &'s mut turmoil::Sim<'static>,
     pub(crate) registered: Vec<bool>,
+    pub(crate) skip: std::collections::BTreeSet<u32>,
 }
 
 impl HostSet<'_> {
     /// The run's random streams (the workload draws from `streams().workload()`).
     pub fn streams(&self) -> Streams {
         self.engine.streams
+    }
+
+    /// Does the plan leave workload item `item` out? (Shrinking removes orders this way; a
+    /// scenario numbers its items and skips those the plan names.)
+    pub fn skipped(&self, item: u32) -> bool {
+        self.skip.contains(&item)
     }
 
     fn id(&self, name: &str) -> HostId {

@@ -104,6 +104,7 @@ pub fn generate(seed: Seed, topology: &Topology, config: &SimConfig) -> Plan {
         window_ms: window,
         swarm,
         faults,
+        skip: BTreeSet::new(),
     }
 }
 

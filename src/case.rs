@@ -1,0 +1,124 @@
+//! Case files: a failing (or passing) run kept as JSON — protocol, bug, seed, the explicit
+//! plan, and what it must do on replay. `dtx shrink` writes them, campaigns save every failure
+//! as one the moment it is found, `dtx replay` and the corpus test re-run them.
+
+use std::path::Path;
+
+use dtx_sim::{run, Plan, Run, Seed, SimConfig, Start};
+use serde::{Deserialize, Serialize};
+
+use crate::registry::Target;
+
+/// What a case must do when replayed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expect {
+    /// True: the run must violate `invariant` (bug-knob and baseline cases). False: clean.
+    pub must_fail: bool,
+    /// The invariant it must violate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invariant: Option<String>,
+}
+
+/// A replayable case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub protocol: String,
+    #[serde(default)]
+    pub bug: Option<String>,
+    pub seed: Seed,
+    pub plan: Plan,
+    pub expect: Expect,
+    /// The reproduction line of the original seed (for people; replay uses the plan).
+    #[serde(default)]
+    pub repro: String,
+}
+
+/// A case file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("cannot read case file '{path}': {err}")]
+    Unreadable { path: String, err: std::io::Error },
+    #[error("invalid case file '{path}': {err}")]
+    Invalid { path: String, err: String },
+}
+
+impl Case {
+    /// Load and check a case file (names its protocol and bug, plan fits the scenario).
+    pub fn load(path: &Path) -> Result<(Case, Target), CaseError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|err| CaseError::Unreadable {
+            path: shown.clone(),
+            err,
+        })?;
+        let invalid = |err: String| CaseError::Invalid {
+            path: shown.clone(),
+            err,
+        };
+        let case: Case = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let target = Target::find(&case.protocol, case.bug.as_deref())
+            .map_err(|e| invalid(e.to_string()))?;
+        case.plan
+            .validate(&target.scenario().topology())
+            .map_err(|e| invalid(e.to_string()))?;
+        Ok((case, target))
+    }
+
+    /// Write the case atomically (a crash mid-write leaves no half file).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let tmp = path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(self).expect("cases serialize");
+        std::fs::write(&tmp, text + "\n")?;
+        std::fs::rename(&tmp, path)
+    }
+
+    /// Re-run the case's plan.
+    pub fn replay(&self, target: &Target, config: &SimConfig) -> Run {
+        run(
+            &mut *target.scenario(),
+            Start::Plan(self.plan.clone()),
+            config,
+        )
+        .expect("validated when loaded")
+    }
+
+    /// Does the run do what the case expects? Err says what differs.
+    pub fn verdict(&self, run: &Run) -> Result<(), String> {
+        let found: Vec<&str> = run
+            .report
+            .violations
+            .iter()
+            .map(|v| v.invariant.as_str())
+            .collect();
+        match (&self.expect, found.is_empty()) {
+            (
+                Expect {
+                    must_fail: false, ..
+                },
+                true,
+            ) => Ok(()),
+            (
+                Expect {
+                    must_fail: false, ..
+                },
+                false,
+            ) => Err(format!("must pass but violated {}", found.join(", "))),
+            (
+                Expect {
+                    must_fail: true, ..
+                },
+                true,
+            ) => Err("must fail but ran clean".into()),
+            (
+                Expect {
+                    must_fail: true,
+                    invariant: Some(inv),
+                },
+                false,
+            ) if !found.contains(&inv.as_str()) => Err(format!(
+                "must violate {inv} but violated {}",
+                found.join(", ")
+            )),
+            _ => Ok(()),
+        }
+    }
+}
