@@ -259,6 +259,7 @@ fn save_failure(
             invariant: o.violations.first().map(|v| v.invariant.clone()),
         },
         repro: spec.target.repro(o.seed),
+        note: String::new(),
     };
     case.save(&path)?;
     Ok(failure_entry(spec, o, path.display().to_string()))

@@ -31,6 +31,9 @@ pub struct Case {
     /// The reproduction line of the original seed (for people; replay uses the plan).
     #[serde(default)]
     pub repro: String,
+    /// Why the case is kept (for people).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// A case file that cannot be used.

@@ -341,6 +341,7 @@ fn shrink_cmd(
             invariant: Some(invariant.clone()),
         },
         repro: target.repro(seed),
+        note: String::new(),
     };
     case.save(out)
         .map_err(|e| Usage(format!("cannot write '{}': {e}", out.display())))?;

@@ -189,7 +189,7 @@ impl Runner {
             };
             self.tear_down_dead(now);
 
-            let idle = clients_done && self.network_empty() && scenario.settled();
+            let idle = clients_done && self.network_empty(now) && scenario.settled();
             match self.healed_at {
                 None if idle => self.heal(now),
                 None => {}
@@ -393,7 +393,24 @@ impl Runner {
         self.engine.record(EventKind::Heal);
     }
 
-    fn network_empty(&self) -> bool {
+    fn network_empty(&mut self, now: u64) -> bool {
+        // A client whose workload finished reads nothing more: datagrams released to it
+        // would wait forever, so they are lost, as on a closed socket.
+        for host in &self.engine.hosts {
+            if !host.released.borrow().is_empty() && !self.sim.is_host_running(host.name.as_str()) {
+                let lost: Vec<_> = host.released.borrow_mut().drain(..).collect();
+                for (header, _) in lost {
+                    self.engine.set_now(now);
+                    self.engine.record(EventKind::Drop {
+                        uid: header.uid,
+                        from: header.from,
+                        to: header.to,
+                        reason: crate::trace::DropReason::ReceiverDown,
+                    });
+                    self.engine.stats.borrow_mut().dropped += 1;
+                }
+            }
+        }
         let mut in_flight = 0usize;
         self.sim.links(|links| {
             for link in links {
