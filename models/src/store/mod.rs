@@ -1,6 +1,7 @@
 //! Stores: the services' databases.
 
 pub mod gateway;
+pub mod holdings;
 pub mod local_db;
 pub mod outbox;
 pub mod topic_log;

@@ -1,0 +1,289 @@
+//! The books of a reservable resource — stock per sku, points per user — with the
+//! try/confirm/cancel shape every protocol here builds on: reserve moves units from
+//! available to held-for-an-order, confirm moves them to used (sold, spent), cancel gives
+//! them back. Each operation is one local transaction on the service's `LocalDb` and is
+//! idempotent per order through a fence row: a replayed reserve, confirm or cancel is
+//! answered from the fence; a cancel that finds no reservation (empty rollback) fences the
+//! order so a late reserve is refused instead of hanging.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::local_db::{DbError, LocalDb, TxnId};
+
+/// Rows of a holdings book (`id` is a sku or a user).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Row {
+    Available(u32),
+    Held(u32, u64),
+    Used(u32),
+    /// Per order: where its branch stands.
+    Fence(u64),
+}
+
+/// A fence's value.
+pub mod fence {
+    pub const RESERVED: i64 = 1;
+    pub const CONFIRMED: i64 = 2;
+    pub const CANCELLED: i64 = 3;
+}
+
+/// What a committed operation did to the book (ledger events).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Move {
+    /// `qty` of `id` went from available to held for `order`.
+    Reserve { id: u32, order: u64, qty: i64 },
+    /// `qty` of `id` held for `order` became used.
+    Confirm { id: u32, order: u64, qty: i64 },
+    /// `qty` of `id` held for `order` went back to available.
+    Release { id: u32, order: u64, qty: i64 },
+}
+
+/// A holdings database.
+pub type HoldingsDb = LocalDb<Row, i64, Move>;
+
+/// How an operation ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    /// Applied now.
+    Done,
+    /// Applied before: this is a replay (or, for cancel, there was nothing to undo).
+    Replayed,
+    /// Refused for a business reason.
+    Refused(Refusal),
+}
+
+/// Why an operation was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// Not enough of `id`.
+    Short {
+        id: u32,
+        wanted: i64,
+        available: i64,
+    },
+    /// The order was cancelled here already (a late reserve, or confirm after cancel).
+    Cancelled,
+    /// The order was confirmed here already (cancel after confirm).
+    Confirmed,
+    /// Nothing reserved for the order (confirm without reserve).
+    NothingReserved,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Short {
+                id,
+                wanted,
+                available,
+            } => write!(f, "{id}: wanted {wanted}, available {available}"),
+            Refusal::Cancelled => write!(f, "already cancelled"),
+            Refusal::Confirmed => write!(f, "already confirmed"),
+            Refusal::NothingReserved => write!(f, "nothing reserved"),
+        }
+    }
+}
+
+/// A book loaded with `available` units per id.
+pub fn open(available: impl IntoIterator<Item = (u32, i64)>) -> HoldingsDb {
+    LocalDb::with_rows(available.into_iter().map(|(id, n)| (Row::Available(id), n)))
+}
+
+fn add(db: &mut HoldingsDb, txn: TxnId, row: Row, delta: i64) -> Result<i64, DbError> {
+    let v = db.get_for_update(txn, &row)?.unwrap_or(0) + delta;
+    if v == 0 && !matches!(row, Row::Available(_) | Row::Used(_)) {
+        db.delete(txn, row)?;
+    } else {
+        db.put(txn, row, v)?;
+    }
+    Ok(v)
+}
+
+/// Reserve `lines` for `order` inside transaction `txn` (the caller commits: locally, or as
+/// an XA branch).
+pub fn reserve_in(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    lines: &[(u32, i64)],
+) -> Result<Answer, DbError> {
+    match db.get_for_update(txn, &Row::Fence(order))? {
+        Some(fence::CANCELLED) => return Ok(Answer::Refused(Refusal::Cancelled)),
+        Some(_) => return Ok(Answer::Replayed),
+        None => {}
+    }
+    for &(id, qty) in lines {
+        let available = db.get_for_update(txn, &Row::Available(id))?.unwrap_or(0);
+        if available < qty {
+            return Ok(Answer::Refused(Refusal::Short {
+                id,
+                wanted: qty,
+                available,
+            }));
+        }
+    }
+    for &(id, qty) in lines {
+        add(db, txn, Row::Available(id), -qty)?;
+        add(db, txn, Row::Held(id, order), qty)?;
+        db.emit(txn, Move::Reserve { id, order, qty })?;
+    }
+    db.put(txn, Row::Fence(order), fence::RESERVED)?;
+    Ok(Answer::Done)
+}
+
+fn held_of(db: &HoldingsDb, txn: TxnId, order: u64) -> Vec<(u32, i64)> {
+    let ids: Vec<u32> = db
+        .rows()
+        .filter_map(|(r, _)| match r {
+            Row::Held(id, o) if *o == order => Some(*id),
+            _ => None,
+        })
+        .collect();
+    ids.into_iter()
+        .filter_map(|id| db.get(txn, &Row::Held(id, order)).map(|q| (id, q)))
+        .collect()
+}
+
+/// Confirm `order`'s reservation inside `txn`.
+pub fn confirm_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer, DbError> {
+    match db.get_for_update(txn, &Row::Fence(order))? {
+        Some(fence::CONFIRMED) => return Ok(Answer::Replayed),
+        Some(fence::CANCELLED) => return Ok(Answer::Refused(Refusal::Cancelled)),
+        None => return Ok(Answer::Refused(Refusal::NothingReserved)),
+        Some(_) => {}
+    }
+    for (id, qty) in held_of(db, txn, order) {
+        add(db, txn, Row::Held(id, order), -qty)?;
+        add(db, txn, Row::Used(id), qty)?;
+        db.emit(txn, Move::Confirm { id, order, qty })?;
+    }
+    db.put(txn, Row::Fence(order), fence::CONFIRMED)?;
+    Ok(Answer::Done)
+}
+
+/// Cancel `order` inside `txn`: release its reservation, or fence it if there is none yet.
+pub fn cancel_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer, DbError> {
+    match db.get_for_update(txn, &Row::Fence(order))? {
+        Some(fence::CANCELLED) => return Ok(Answer::Replayed),
+        Some(fence::CONFIRMED) => return Ok(Answer::Refused(Refusal::Confirmed)),
+        None => {
+            db.put(txn, Row::Fence(order), fence::CANCELLED)?;
+            return Ok(Answer::Replayed);
+        }
+        Some(_) => {}
+    }
+    for (id, qty) in held_of(db, txn, order) {
+        add(db, txn, Row::Held(id, order), -qty)?;
+        add(db, txn, Row::Available(id), qty)?;
+        db.emit(txn, Move::Release { id, order, qty })?;
+    }
+    db.put(txn, Row::Fence(order), fence::CANCELLED)?;
+    Ok(Answer::Done)
+}
+
+/// One operation as its own local transaction.
+pub fn local(
+    db: &mut HoldingsDb,
+    op: impl FnOnce(&mut HoldingsDb, TxnId) -> Result<Answer, DbError>,
+) -> Result<(Answer, Vec<Move>), DbError> {
+    db.transact(op)
+}
+
+/// Available, held (by order) and used units of `id`, committed.
+pub fn totals(db: &HoldingsDb, id: u32) -> (i64, i64, i64) {
+    let mut held = 0;
+    for (r, v) in db.rows() {
+        if matches!(r, Row::Held(i, _) if *i == id) {
+            held += v;
+        }
+    }
+    let get = |r: Row| db.read(&r).copied().unwrap_or(0);
+    (get(Row::Available(id)), held, get(Row::Used(id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dtx_sim::Durable;
+
+    #[test]
+    fn reserve_confirm_and_cancel_move_units_and_replays_are_answered_from_the_fence() {
+        let mut db = open([(0, 5), (1, 2)]);
+        let (a, moves) = local(&mut db, |d, t| reserve_in(d, t, 7, &[(0, 2), (1, 1)])).unwrap();
+        assert_eq!((a, moves.len()), (Answer::Done, 2));
+        assert_eq!(totals(&db, 0), (3, 2, 0));
+        let (a, moves) = local(&mut db, |d, t| reserve_in(d, t, 7, &[(0, 2), (1, 1)])).unwrap();
+        assert_eq!(
+            (a, moves.len()),
+            (Answer::Replayed, 0),
+            "a retried reserve does not reserve twice"
+        );
+        local(&mut db, |d, t| confirm_in(d, t, 7)).unwrap();
+        assert_eq!(totals(&db, 0), (3, 0, 2));
+        assert_eq!(
+            local(&mut db, |d, t| confirm_in(d, t, 7)).unwrap().0,
+            Answer::Replayed
+        );
+        assert_eq!(
+            local(&mut db, |d, t| cancel_in(d, t, 7)).unwrap().0,
+            Answer::Refused(Refusal::Confirmed)
+        );
+    }
+
+    #[test]
+    fn short_stock_is_refused_and_changes_nothing() {
+        let mut db = open([(0, 1), (1, 1)]);
+        let (a, moves) = local(&mut db, |d, t| reserve_in(d, t, 1, &[(1, 1), (0, 2)])).unwrap();
+        assert_eq!(
+            a,
+            Answer::Refused(Refusal::Short {
+                id: 0,
+                wanted: 2,
+                available: 1
+            })
+        );
+        assert!(moves.is_empty());
+        assert_eq!((totals(&db, 0), totals(&db, 1)), ((1, 0, 0), (1, 0, 0)));
+    }
+
+    #[test]
+    fn an_empty_cancel_fences_the_order_against_a_late_reserve() {
+        let mut db = open([(0, 3)]);
+        assert_eq!(
+            local(&mut db, |d, t| cancel_in(d, t, 9)).unwrap().0,
+            Answer::Replayed
+        );
+        assert_eq!(
+            local(&mut db, |d, t| reserve_in(d, t, 9, &[(0, 1)]))
+                .unwrap()
+                .0,
+            Answer::Refused(Refusal::Cancelled)
+        );
+        assert_eq!(totals(&db, 0), (3, 0, 0));
+    }
+
+    #[test]
+    fn cancel_releases_and_a_crash_mid_transaction_leaves_the_book_whole() {
+        let mut db = open([(0, 3)]);
+        local(&mut db, |d, t| reserve_in(d, t, 1, &[(0, 3)])).unwrap();
+        let txn = db.begin();
+        cancel_in(&mut db, txn, 1).unwrap();
+        db.crashed();
+        assert_eq!(totals(&db, 0), (0, 3, 0), "the uncommitted cancel is gone");
+        let (a, moves) = local(&mut db, |d, t| cancel_in(d, t, 1)).unwrap();
+        assert_eq!(
+            (a, moves),
+            (
+                Answer::Done,
+                vec![Move::Release {
+                    id: 0,
+                    order: 1,
+                    qty: 3
+                }]
+            )
+        );
+        assert_eq!(totals(&db, 0), (3, 0, 0));
+    }
+}
