@@ -273,12 +273,9 @@ fn summarize(
     interrupted: bool,
 ) -> Report {
     let mut by_invariant = BTreeMap::new();
-    let mut probes: BTreeMap<String, u64> = spec
-        .target
-        .protocol
-        .probes
-        .iter()
-        .map(|p| (p.to_string(), 0))
+    let mut probes: BTreeMap<String, u64> = (spec.target.protocol.probes)()
+        .into_iter()
+        .map(|p| (p, 0))
         .collect();
     let mut hash = Fnv64::new();
     let mut sim_ms = 0u64;

@@ -5,6 +5,11 @@ use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
+use std::rc::Rc;
+
+use dtx_models::protocols::driver;
+use dtx_models::system::{OrderSystem, ProtocolSpec};
+
 use crate::demo;
 
 /// A named bug that reintroduces a failure mode on purpose.
@@ -29,26 +34,42 @@ pub struct Protocol {
     /// Its bug knobs.
     pub bugs: &'static [Bug],
     /// Every probe its code can reach: a campaign reports those never reached.
-    pub probes: &'static [&'static str],
+    pub probes: fn() -> Vec<String>,
     make: fn(Option<&'static Bug>) -> Box<dyn Scenario>,
 }
 
-static PROTOCOLS: &[Protocol] = &[Protocol {
-    name: "demo-transfer",
-    about: "engine demo: two banks, idempotent withdraw and deposit retried until acknowledged",
-    baseline: false,
-    bugs: &[Bug {
-        name: "demo-no-idempotency",
-        about: "banks apply retried and duplicated requests again",
-        breaks: &["applied-once"],
-    }],
-    probes: demo::PROBES,
-    make: |bug| {
-        Box::new(demo::Transfer::new(
-            bug.is_some_and(|b| b.name == "demo-no-idempotency"),
-        ))
+const DRIVER: ProtocolSpec = ProtocolSpec {
+    flow: || Rc::new(driver::Driver),
+    crash_points: &[("order", "driver.after_reserve")],
+    probes: &[],
+};
+
+static PROTOCOLS: &[Protocol] = &[
+    Protocol {
+        name: "driver",
+        about: "trivial driver (issue 4): reserve each order's stock, release it, cancel the order",
+        baseline: false,
+        bugs: &[],
+        probes: || OrderSystem::probes(&DRIVER),
+        make: |_| Box::new(OrderSystem::new(DRIVER)),
     },
-}];
+    Protocol {
+        name: "demo-transfer",
+        about: "engine demo: two banks, idempotent withdraw and deposit retried until acknowledged",
+        baseline: false,
+        bugs: &[Bug {
+            name: "demo-no-idempotency",
+            about: "banks apply retried and duplicated requests again",
+            breaks: &["applied-once"],
+        }],
+        probes: || demo::PROBES.iter().map(|p| p.to_string()).collect(),
+        make: |bug| {
+            Box::new(demo::Transfer::new(
+                bug.is_some_and(|b| b.name == "demo-no-idempotency"),
+            ))
+        },
+    },
+];
 
 /// Every protocol.
 pub fn protocols() -> &'static [Protocol] {

@@ -171,6 +171,11 @@ impl Gateway {
         }
     }
 
+    /// Charge `id`.
+    pub fn charge(&self, id: u64) -> Option<&Charge> {
+        self.charges.get(&id)
+    }
+
     /// Every charge, by id (the provider's ledger: the truth about money).
     pub fn charges(&self) -> impl Iterator<Item = &Charge> {
         self.charges.values()

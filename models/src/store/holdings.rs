@@ -48,8 +48,11 @@ pub type HoldingsDb = LocalDb<Row, i64, Move>;
 pub enum Answer {
     /// Applied now.
     Done,
-    /// Applied before: this is a replay (or, for cancel, there was nothing to undo).
+    /// Applied before: this is a replay.
     Replayed,
+    /// Cancel found no reservation (an empty rollback): the order is fenced instead, so a
+    /// late reserve will be refused.
+    Fenced,
     /// Refused for a business reason.
     Refused(Refusal),
 }
@@ -170,7 +173,7 @@ pub fn cancel_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer, 
         Some(fence::CONFIRMED) => return Ok(Answer::Refused(Refusal::Confirmed)),
         None => {
             db.put(txn, Row::Fence(order), fence::CANCELLED)?;
-            return Ok(Answer::Replayed);
+            return Ok(Answer::Fenced);
         }
         Some(_) => {}
     }
@@ -253,7 +256,7 @@ mod tests {
         let mut db = open([(0, 3)]);
         assert_eq!(
             local(&mut db, |d, t| cancel_in(d, t, 9)).unwrap().0,
-            Answer::Replayed
+            Answer::Fenced
         );
         assert_eq!(
             local(&mut db, |d, t| reserve_in(d, t, 9, &[(0, 1)]))

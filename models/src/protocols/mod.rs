@@ -1,0 +1,3 @@
+//! The protocols that drive an order, each a [`crate::services::order::Flow`].
+
+pub mod driver;

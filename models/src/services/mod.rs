@@ -1,0 +1,7 @@
+//! The order system's services, one host each.
+
+pub mod broker;
+pub mod client;
+pub mod holdings;
+pub mod order;
+pub mod payment;

@@ -1,0 +1,74 @@
+//! The card gateway as a host: applies calls under their idempotency keys, answers queries by
+//! key. It can succeed and then lose its reply: the crash point `payment.after_apply` sits
+//! between the durable apply and the reply.
+
+use dtx_sim::{Disk, HostCtx, Net};
+
+use crate::journal::{Entry, Journal};
+use crate::store::gateway::{Gateway, GatewayReply};
+use crate::wire::Msg;
+
+/// Host name.
+pub const HOST: &str = "payment";
+/// Crash points.
+pub const CRASH_POINTS: &[&str] = &["payment.after_apply"];
+/// Probes.
+pub const PROBES: &[&str] = &[
+    "payment.idempotent_replay",
+    "payment.key_reused",
+    "payment.queried",
+];
+
+/// Serve the gateway.
+pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, journal: Journal) {
+    let net: Net<Msg> = ctx.bind().await;
+    loop {
+        let req = net.recv().await;
+        match &req.body {
+            Msg::Pay { key, call } => {
+                let applied = gateway.write(|g| {
+                    let (reply, replay) = g.apply(key, call);
+                    let changed = match &reply {
+                        GatewayReply::Approved { charge } | GatewayReply::Done { charge }
+                            if !replay =>
+                        {
+                            g.charge(*charge).cloned()
+                        }
+                        _ => None,
+                    };
+                    journal.commit(ctx.now_ms(), changed.map(Entry::Charge));
+                    (reply, replay)
+                });
+                let Ok((reply, replay)) = applied else {
+                    continue;
+                };
+                if replay {
+                    ctx.probe("payment.idempotent_replay");
+                }
+                if matches!(reply, GatewayReply::KeyReused { .. }) {
+                    ctx.probe("payment.key_reused");
+                }
+                ctx.crash_point("payment.after_apply").await;
+                net.reply(
+                    &req,
+                    &Msg::Paid {
+                        key: key.clone(),
+                        reply,
+                    },
+                );
+            }
+            Msg::QueryCharge { key } => {
+                ctx.probe("payment.queried");
+                let charge = gateway.read(|g| g.query(key).cloned());
+                net.reply(
+                    &req,
+                    &Msg::ChargeIs {
+                        key: key.clone(),
+                        charge,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+}
