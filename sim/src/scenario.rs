@@ -126,7 +126,7 @@ impl HostSet<'_> {
     /// A client: runs `workload` once; the run is not done until every client is.
     pub fn client<F, Fut>(&mut self, name: &str, workload: F)
     where
-        F: FnOnce(HostCtx) -> Fut,
+        F: FnOnce(HostCtx) -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
     {
         let id = self.id(name);
@@ -135,9 +135,10 @@ impl HostSet<'_> {
             "host '{name}' is a server in the topology"
         );
         self.registered[usize::from(id.0)] = true;
-        let fut = workload(HostCtx::new(self.engine.clone(), id));
+        let ctx = HostCtx::new(self.engine.clone(), id);
+        // Call the workload inside the host's runtime, so that it may create timers at once.
         self.sim.client(name, async move {
-            fut.await;
+            workload(ctx).await;
             Ok(())
         });
     }

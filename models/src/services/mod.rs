@@ -5,3 +5,4 @@ pub mod client;
 pub mod holdings;
 pub mod order;
 pub mod payment;
+pub mod relay;
