@@ -1,0 +1,153 @@
+//! Ledger events: what the services emit when a local transaction commits (never before, and
+//! never for a transaction that rolled back or died in a crash).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ChargeId, ClientId, OrderId, Sku, UserId};
+
+/// An order's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum OrderStatus {
+    Pending,
+    Confirmed,
+    Cancelled,
+}
+
+/// What a client was told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Told {
+    Confirmed,
+    Cancelled,
+}
+
+/// A protocol operation a participant applies for an order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Op {
+    /// TCC try, saga forward step, reservation.
+    Try,
+    Confirm,
+    /// TCC cancel, saga compensation.
+    Cancel,
+    Prepare,
+    Commit,
+    Rollback,
+}
+
+/// State of a 2PC branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum BranchState {
+    Prepared,
+    Committed,
+    RolledBack,
+}
+
+/// A committed ledger event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LedgerEvent {
+    /// The order service created an order (Pending).
+    OrderCreated {
+        order: OrderId,
+        user: UserId,
+        lines: Vec<(Sku, u32)>,
+        points: i64,
+        amount: i64,
+    },
+    /// The order service changed an order's status.
+    OrderStatus { order: OrderId, status: OrderStatus },
+    /// available → reserved for the order.
+    StockReserved { sku: Sku, order: OrderId, qty: i64 },
+    /// reserved → available.
+    StockReleased { sku: Sku, order: OrderId, qty: i64 },
+    /// reserved → sold.
+    StockSold { sku: Sku, order: OrderId, qty: i64 },
+    /// available → sold in one step (a one-phase deduction).
+    StockTaken { sku: Sku, order: OrderId, qty: i64 },
+    /// sold → available (a compensation of a deduction).
+    StockReturned { sku: Sku, order: OrderId, qty: i64 },
+    /// balance → held for the order.
+    PointsHeld {
+        user: UserId,
+        order: OrderId,
+        points: i64,
+    },
+    /// held → balance.
+    PointsReleased {
+        user: UserId,
+        order: OrderId,
+        points: i64,
+    },
+    /// held → spent.
+    PointsSpent {
+        user: UserId,
+        order: OrderId,
+        points: i64,
+    },
+    /// balance → spent in one step.
+    PointsTaken {
+        user: UserId,
+        order: OrderId,
+        points: i64,
+    },
+    /// spent → balance (a compensation).
+    PointsRefunded {
+        user: UserId,
+        order: OrderId,
+        points: i64,
+    },
+    /// Money held on the card for the order (an open authorization).
+    ChargeAuthorized {
+        charge: ChargeId,
+        order: OrderId,
+        key: String,
+        amount: i64,
+    },
+    /// Money taken: a direct charge, or the capture of an authorization.
+    ChargeCaptured {
+        charge: ChargeId,
+        order: OrderId,
+        key: String,
+        amount: i64,
+    },
+    /// An open authorization released.
+    ChargeVoided { charge: ChargeId, order: OrderId },
+    /// Money given back on a captured charge.
+    ChargeRefunded {
+        charge: ChargeId,
+        order: OrderId,
+        amount: i64,
+    },
+    /// A participant applied a protocol operation for an order.
+    Effect {
+        order: OrderId,
+        participant: String,
+        op: Op,
+    },
+    /// A 2PC branch changed state.
+    Branch {
+        order: OrderId,
+        participant: String,
+        state: BranchState,
+    },
+    /// The 2PC coordinator logged its decision; `participants` are all the branches.
+    Decision {
+        order: OrderId,
+        commit: bool,
+        participants: Vec<String>,
+    },
+    /// A client submitted an order and expects an answer.
+    ClientAsked { client: ClientId, order: OrderId },
+    /// A client was told an order's outcome.
+    ClientTold {
+        client: ClientId,
+        order: OrderId,
+        told: Told,
+    },
+}
+
+impl fmt::Display for LedgerEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
