@@ -5,8 +5,6 @@ use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
-use std::rc::Rc;
-
 use dtx_models::protocols::driver;
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 
@@ -38,11 +36,7 @@ pub struct Protocol {
     make: fn(Option<&'static Bug>) -> Box<dyn Scenario>,
 }
 
-const DRIVER: ProtocolSpec = ProtocolSpec {
-    flow: || Rc::new(driver::Driver),
-    crash_points: &[("order", "driver.after_reserve")],
-    probes: &[],
-};
+const DRIVER: ProtocolSpec = driver::SPEC;
 
 static PROTOCOLS: &[Protocol] = &[
     Protocol {

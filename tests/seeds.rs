@@ -2,8 +2,6 @@
 //! (how many seeds, default 200) and `DTX_SEED_START` (first seed, default 0). A failing
 //! seed prints its reproduction line.
 
-use std::rc::Rc;
-
 use dtx_models::protocols::driver;
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Seed, SimConfig, Start};
@@ -22,11 +20,7 @@ fn seeds() -> Vec<u64> {
     (start..start + n).collect()
 }
 
-const DRIVER: ProtocolSpec = ProtocolSpec {
-    flow: || Rc::new(driver::Driver),
-    crash_points: &[("order", "driver.after_reserve")],
-    probes: &[],
-};
+const DRIVER: ProtocolSpec = driver::SPEC;
 
 #[test]
 fn the_parts_are_sound_under_every_fault_with_the_trivial_driver() {

@@ -2,8 +2,10 @@
 //! order flow, running on the dtx-sim engine and reporting into dtx-invariants' vocabulary.
 
 pub mod journal;
+pub mod knobs;
 pub mod protocols;
 pub mod services;
+pub mod snapshot;
 pub mod store;
 pub mod system;
 pub mod wire;

@@ -6,14 +6,18 @@ use std::rc::Rc;
 
 use dtx_sim::{Disk, End, HostSet, Scenario, Topology, Violation};
 
-use crate::journal::{Entry, Journal};
+use dtx_invariants::{check_end, Monitor};
+
+use crate::journal::Journal;
+use crate::knobs::Knobs;
 use crate::services::holdings::{self as holdings_service, Book};
 use crate::services::order::{self, Flow, OrderDb};
 use crate::services::{broker, client, payment};
+use crate::snapshot::{self, Stores};
 use crate::store::gateway::Gateway;
 use crate::store::holdings::{self, HoldingsDb};
 use crate::store::topic_log::TopicLog;
-use crate::wire::{BusEvent, Status};
+use crate::wire::BusEvent;
 use crate::workload::{Workload, WorkloadShape};
 
 /// What a protocol adds to the system: its flow, and its crash points and probes.
@@ -23,6 +27,19 @@ pub struct ProtocolSpec {
     /// (host, crash point) pairs its code passes.
     pub crash_points: &'static [(&'static str, &'static str)],
     pub probes: &'static [&'static str],
+    /// Which participant operations it uses (their probes count as reachable).
+    pub uses: Uses,
+}
+
+/// The participant operations a protocol uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Uses {
+    /// Take (one phase).
+    Take,
+    /// Reserve / confirm / cancel.
+    Tcc,
+    /// XA branches: prepare / commit / rollback.
+    Xa,
 }
 
 /// The durable state of one run.
@@ -40,6 +57,7 @@ pub struct Built {
 pub struct OrderSystem {
     pub shape: WorkloadShape,
     pub protocol: ProtocolSpec,
+    pub knobs: Knobs,
     pub built: Option<Built>,
 }
 
@@ -52,8 +70,15 @@ impl OrderSystem {
         OrderSystem {
             shape: WorkloadShape::default(),
             protocol,
+            knobs: Knobs::NONE,
             built: None,
         }
+    }
+
+    /// The system with bug knob `bug` turned on.
+    pub fn with_bug(mut self, bug: Option<&'static str>) -> Self {
+        self.knobs = Knobs(bug);
+        self
     }
 
     fn clients(&self) -> Vec<String> {
@@ -65,8 +90,14 @@ impl OrderSystem {
     /// Every probe the system's code can reach.
     pub fn probes(protocol: &ProtocolSpec) -> Vec<String> {
         let mut p: Vec<String> = order::PROBES.iter().map(|s| s.to_string()).collect();
-        p.extend(holdings_service::probes(Book::Stock));
-        p.extend(holdings_service::probes(Book::Points));
+        for book in [Book::Stock, Book::Points] {
+            p.extend(holdings_service::probes(book));
+            match protocol.uses {
+                Uses::Tcc => p.extend(holdings_service::tcc_probes(book)),
+                Uses::Xa => p.extend(holdings_service::xa_probes(book)),
+                Uses::Take => {}
+            }
+        }
         p.extend(payment::PROBES.iter().map(|s| s.to_string()));
         p.extend(protocol.probes.iter().map(|s| s.to_string()));
         p
@@ -139,16 +170,17 @@ impl Scenario for OrderSystem {
         let log = hosts.disk(broker::HOST, TopicLog::default());
         let orders = hosts.disk(order::HOST, OrderDb::default());
         let flow = (self.protocol.flow)();
+        let knobs = self.knobs;
         {
             let (orders, journal) = (orders.clone(), journal.clone());
             hosts.server(order::HOST, move |ctx| {
-                order::serve(ctx, orders.clone(), journal.clone(), flow.clone())
+                order::serve(ctx, orders.clone(), journal.clone(), flow.clone(), knobs)
             });
         }
         for (book, disk) in [(Book::Stock, &stock), (Book::Points, &points)] {
             let (disk, journal) = (disk.clone(), journal.clone());
             hosts.server(book.host(), move |ctx| {
-                holdings_service::serve(ctx, book, disk.clone(), journal.clone())
+                holdings_service::serve(ctx, book, disk.clone(), journal.clone(), knobs)
             });
         }
         {
@@ -189,79 +221,30 @@ impl Scenario for OrderSystem {
 
     fn check(&self, end: &End) -> Vec<Violation> {
         let b = self.built();
-        let mut v = Vec::new();
-        for (book, disk, initial) in [
-            ("sku", &b.stock, &b.workload.stock),
-            ("user", &b.points, &b.workload.points),
-        ] {
-            for (id, init) in initial.iter().enumerate() {
-                let (avail, held, used) = disk.read(|db| holdings::totals(db, id as u32));
-                let name = if book == "sku" {
-                    "stock-conserved"
-                } else {
-                    "points-conserved"
-                };
-                if avail + held + used != *init || avail < 0 {
-                    v.push(Violation::new(
-                        name,
-                        format!("{book} {id}: available {avail} + held {held} + used {used} = {} ≠ initial {init}", avail + held + used),
-                        end.at_ms,
-                    ));
-                }
-                if held != 0 && end.quiescent {
-                    v.push(Violation::new(
-                        "nothing-in-flight",
-                        format!("{book} {id}: {held} still held at quiescence"),
-                        end.at_ms,
-                    ));
-                }
-            }
+        let (initial_stock, initial_points) = snapshot::initial(&b.workload);
+        let mut monitor = Monitor::new(&initial_stock, &initial_points);
+        for (at_ms, event) in b.journal.entries().iter() {
+            monitor.apply(*at_ms, event);
         }
-        let pending = b.orders.read(order::pending);
-        for p in &pending {
-            v.push(Violation::new(
-                "terminated",
-                format!("order {} still pending", p.order),
-                end.at_ms,
-            ));
-        }
-        let journal = b.journal.entries();
-        for (_, e) in journal.iter() {
-            if let Entry::Told {
-                client,
-                order,
-                outcome,
-            } = e
-            {
-                let truth = b
-                    .orders
-                    .read(|db| match db.read(&order::OrderKey::Order(*order)) {
-                        Some(order::OrderVal::Order { status, .. }) => status.clone(),
-                        _ => Status::Unknown,
-                    });
-                if truth != Status::Done(outcome.clone()) {
-                    v.push(Violation::new(
-                        "client-truth",
-                        format!("client {client} was told order {order} is {outcome:?}; the ledger says {truth:?}"),
-                        end.at_ms,
-                    ));
-                }
-            }
-        }
-        for (_, e) in journal.iter() {
-            if let Entry::Asked { client, order } = e {
-                let told = journal
-                    .iter()
-                    .any(|(_, t)| matches!(t, Entry::Told { order: o, .. } if o == order));
-                if !told {
-                    v.push(Violation::new(
-                        "answered",
-                        format!("client {client} never heard of order {order}"),
-                        end.at_ms,
-                    ));
-                }
-            }
-        }
-        v
+        let snap = snapshot::take(&Stores {
+            workload: &b.workload,
+            orders: &b.orders,
+            stock: &b.stock,
+            points: &b.points,
+            gateway: &b.gateway,
+            journal: &b.journal,
+        });
+        let mut found: Vec<dtx_invariants::Violation> = monitor.violations().to_vec();
+        found.extend(check_end(&snap, end.at_ms, end.quiescent));
+        found
+            .into_iter()
+            .map(|v| {
+                let after = v
+                    .after_event
+                    .map(|(i, e)| format!(" (first broken after ledger event #{i}: {e})"))
+                    .unwrap_or_default();
+                Violation::new(v.invariant.name(), format!("{}{after}", v.detail), v.at_ms)
+            })
+            .collect()
     }
 }

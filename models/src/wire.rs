@@ -76,6 +76,31 @@ pub enum Msg {
         order: u64,
         answer: Answer,
     },
+    // order -> stock / points: one-phase take (1pc)
+    Take {
+        order: u64,
+        lines: Vec<(u32, i64)>,
+    },
+    // order (2PC coordinator) -> stock / points: XA branch of the order
+    Prepare {
+        order: u64,
+        lines: Vec<(u32, i64)>,
+    },
+    Commit {
+        order: u64,
+    },
+    Rollback {
+        order: u64,
+    },
+    // participant in doubt -> coordinator
+    AskDecision {
+        order: u64,
+    },
+    /// The logged decision (commit = true), or None while undecided.
+    DecisionIs {
+        order: u64,
+        decision: Option<bool>,
+    },
     // -> card gateway
     Pay {
         key: String,

@@ -6,11 +6,22 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use std::rc::Rc;
+
 use crate::services::order::{Flow, OrderService};
+use crate::system::{ProtocolSpec, Uses};
 use crate::wire::{Msg, OrderRequest, Outcome};
 
 /// Crash points of the driver.
 pub const CRASH_POINTS: &[&str] = &["driver.after_reserve"];
+
+/// The driver as a protocol of the order system.
+pub const SPEC: ProtocolSpec = ProtocolSpec {
+    flow: || Rc::new(Driver),
+    crash_points: &[("order", "driver.after_reserve")],
+    probes: &[],
+    uses: Uses::Tcc,
+};
 
 /// The driver flow.
 pub struct Driver;

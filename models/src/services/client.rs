@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use dtx_sim::{CallPolicy, HostCtx, Net};
 
-use crate::journal::{Entry, Journal};
+use dtx_invariants::{LedgerEvent, Told};
+
+use crate::journal::Journal;
 use crate::services::order;
-use crate::wire::{Msg, OrderRequest, Status};
+use crate::wire::{Msg, OrderRequest, Outcome, Status};
 use crate::workload::OrderSpec;
 
 const POLICY: CallPolicy = CallPolicy {
@@ -31,7 +33,7 @@ pub async fn run(ctx: HostCtx, client: u32, orders: Vec<OrderSpec>, journal: Jou
                 break order;
             }
         };
-        journal.commit(ctx.now_ms(), [Entry::Asked { client, order }]);
+        journal.commit(ctx.now_ms(), [LedgerEvent::ClientAsked { client, order }]);
         let request = Msg::Place(OrderRequest {
             order,
             user: spec.user,
@@ -50,10 +52,13 @@ pub async fn run(ctx: HostCtx, client: u32, orders: Vec<OrderSpec>, journal: Jou
                 }) => {
                     journal.commit(
                         ctx.now_ms(),
-                        [Entry::Told {
+                        [LedgerEvent::ClientTold {
                             client,
                             order,
-                            outcome,
+                            told: match outcome {
+                                Outcome::Confirmed => Told::Confirmed,
+                                Outcome::Cancelled { .. } => Told::Cancelled,
+                            },
                         }],
                     );
                     break;

@@ -2,14 +2,19 @@
 //! queries, and drives each order through the run's protocol (a [`Flow`]). Orders live in
 //! its `LocalDb`; on restart it resumes every order still pending (recovery).
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use dtx_invariants::{LedgerEvent, OrderStatus};
+
 use dtx_sim::{CallPolicy, Disk, HostCtx, Net};
 use serde::{Deserialize, Serialize};
 
-use crate::journal::{Entry, Journal};
+use crate::journal::Journal;
+use crate::knobs::Knobs;
 use crate::store::local_db::LocalDb;
 use crate::wire::{Msg, OrderRequest, Outcome, Status};
 
@@ -26,6 +31,8 @@ pub enum OrderKey {
     /// The last id handed out.
     LastId,
     Order(u64),
+    /// A 2PC coordinator's logged decision for an order.
+    Decision(u64),
 }
 
 /// Values of the order database.
@@ -36,16 +43,54 @@ pub enum OrderVal {
         request: OrderRequest,
         status: Status,
     },
+    /// Commit (true) or abort.
+    Decision(bool),
 }
 
 /// The order database.
-pub type OrderDb = LocalDb<OrderKey, OrderVal, Entry>;
+pub type OrderDb = LocalDb<OrderKey, OrderVal, LedgerEvent>;
 
 /// How a protocol drives one order to an outcome.
 pub trait Flow: 'static {
     /// Drive `request` (pending, durable) to its outcome; called on placement and again on
     /// recovery after a crash, so it must pick up wherever the order stands.
     fn drive(&self, svc: OrderService, request: OrderRequest) -> Pin<Box<dyn Future<Output = ()>>>;
+
+    /// Resume `request`, found pending when the order service restarted. By default the flow
+    /// simply drives it again.
+    fn recover(
+        &self,
+        svc: OrderService,
+        request: OrderRequest,
+    ) -> Pin<Box<dyn Future<Output = ()>>> {
+        self.drive(svc, request)
+    }
+
+    /// The decision for `order`, for a participant in doubt: `None` while undecided. By
+    /// default the durably logged one.
+    fn decision(&self, svc: &OrderService, order: u64) -> Option<bool> {
+        svc.logged_decision(order)
+    }
+}
+
+/// Ledger status of an order status.
+pub fn ledger_status(status: &Status) -> OrderStatus {
+    match status {
+        Status::Done(Outcome::Confirmed) => OrderStatus::Confirmed,
+        Status::Done(Outcome::Cancelled { .. }) => OrderStatus::Cancelled,
+        _ => OrderStatus::Pending,
+    }
+}
+
+/// The ledger event of an order's creation.
+pub fn created(request: &OrderRequest) -> LedgerEvent {
+    LedgerEvent::OrderCreated {
+        order: request.order,
+        user: request.user,
+        lines: request.lines.clone(),
+        points: request.points,
+        amount: request.amount,
+    }
 }
 
 /// What a flow gets to work with.
@@ -55,6 +100,9 @@ pub struct OrderService {
     pub net: Net<Msg>,
     pub db: Disk<OrderDb>,
     pub journal: Journal,
+    pub knobs: Knobs,
+    /// Per-incarnation memory (lost in a crash): decisions a flow keeps only in memory.
+    pub memory: Rc<RefCell<BTreeMap<u64, bool>>>,
 }
 
 /// Retry until answered: for calls that must eventually get through (phase 2, compensation).
@@ -101,9 +149,9 @@ impl OrderService {
                     )?;
                     db.emit(
                         t,
-                        Entry::OrderSettled {
+                        LedgerEvent::OrderStatus {
                             order,
-                            outcome: outcome.clone(),
+                            status: ledger_status(&Status::Done(outcome.clone())),
                         },
                     )
                 });
@@ -112,6 +160,15 @@ impl OrderService {
                 }
             })
             .is_ok()
+    }
+
+    /// The durably logged 2PC decision for `order`, if any.
+    pub fn logged_decision(&self, order: u64) -> Option<bool> {
+        self.db
+            .read(|db| match db.read(&OrderKey::Decision(order)) {
+                Some(OrderVal::Decision(c)) => Some(*c),
+                _ => None,
+            })
     }
 
     /// Where an order stands.
@@ -137,17 +194,25 @@ pub fn pending(db: &OrderDb) -> Vec<OrderRequest> {
 }
 
 /// Serve orders with `flow`.
-pub async fn serve(ctx: HostCtx, db: Disk<OrderDb>, journal: Journal, flow: Rc<dyn Flow>) {
+pub async fn serve(
+    ctx: HostCtx,
+    db: Disk<OrderDb>,
+    journal: Journal,
+    flow: Rc<dyn Flow>,
+    knobs: Knobs,
+) {
     let net: Net<Msg> = ctx.bind().await;
     let svc = OrderService {
         ctx: ctx.clone(),
         net: net.clone(),
         db: db.clone(),
         journal: journal.clone(),
+        knobs,
+        memory: Rc::default(),
     };
     for request in db.read(pending) {
         ctx.probe("order.recovered");
-        ctx.spawn(flow.drive(svc.clone(), request));
+        ctx.spawn(flow.recover(svc.clone(), request));
     }
     loop {
         let req = net.recv().await;
@@ -183,7 +248,7 @@ pub async fn serve(ctx: HostCtx, db: Disk<OrderDb>, journal: Journal, flow: Rc<d
                                 status: Status::Pending,
                             },
                         )?;
-                        db.emit(t, Entry::OrderCreated(request.clone()))?;
+                        db.emit(t, created(request))?;
                         Ok(true)
                     });
                     if let Ok((_, events)) = &r {
@@ -200,6 +265,16 @@ pub async fn serve(ctx: HostCtx, db: Disk<OrderDb>, journal: Journal, flow: Rc<d
                     _ => continue,
                 }
                 net.reply(&req, &Msg::Accepted { order });
+            }
+            Msg::AskDecision { order } => {
+                let decision = flow.decision(&svc, *order);
+                net.reply(
+                    &req,
+                    &Msg::DecisionIs {
+                        order: *order,
+                        decision,
+                    },
+                );
             }
             Msg::Status { order } => {
                 let status = svc.status(*order);

@@ -4,8 +4,10 @@
 
 use dtx_sim::{Disk, HostCtx, Net};
 
-use crate::journal::{Entry, Journal};
-use crate::store::gateway::{Gateway, GatewayReply};
+use dtx_invariants::LedgerEvent;
+
+use crate::journal::Journal;
+use crate::store::gateway::{Charge, Gateway, GatewayCall, GatewayReply};
 use crate::wire::Msg;
 
 /// Host name.
@@ -32,11 +34,11 @@ pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, journal: Journal) {
                         GatewayReply::Approved { charge } | GatewayReply::Done { charge }
                             if !replay =>
                         {
-                            g.charge(*charge).cloned()
+                            g.charge(*charge).map(|c| ledger_event(call, c))
                         }
                         _ => None,
                     };
-                    journal.commit(ctx.now_ms(), changed.map(Entry::Charge));
+                    journal.commit(ctx.now_ms(), changed);
                     (reply, replay)
                 });
                 let Ok((reply, replay)) = applied else {
@@ -70,5 +72,36 @@ pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, journal: Journal) {
             }
             _ => {}
         }
+    }
+}
+
+/// The ledger event of an applied (not replayed) gateway call on charge `c`.
+pub fn ledger_event(call: &GatewayCall, c: &Charge) -> LedgerEvent {
+    let (charge, order, key) = (c.id, c.order, c.key.clone());
+    match *call {
+        GatewayCall::Authorize { amount, .. } => LedgerEvent::ChargeAuthorized {
+            charge,
+            order,
+            key,
+            amount,
+        },
+        GatewayCall::Charge { amount, .. } => LedgerEvent::ChargeCaptured {
+            charge,
+            order,
+            key,
+            amount,
+        },
+        GatewayCall::Capture { .. } => LedgerEvent::ChargeCaptured {
+            charge,
+            order,
+            key,
+            amount: c.captured,
+        },
+        GatewayCall::Void { .. } => LedgerEvent::ChargeVoided { charge, order },
+        GatewayCall::Refund { amount, .. } => LedgerEvent::ChargeRefunded {
+            charge,
+            order,
+            amount,
+        },
     }
 }

@@ -18,6 +18,8 @@ pub enum Row {
     Available(u32),
     Held(u32, u64),
     Used(u32),
+    /// Used for one order (sold to it, spent on it).
+    UsedFor(u32, u64),
     /// Per order: where its branch stands.
     Fence(u64),
 }
@@ -38,6 +40,9 @@ pub enum Move {
     Confirm { id: u32, order: u64, qty: i64 },
     /// `qty` of `id` held for `order` went back to available.
     Release { id: u32, order: u64, qty: i64 },
+    /// `qty` of `id` went from available straight to used for `order` (one-phase, or an
+    /// XA branch that committed).
+    Take { id: u32, order: u64, qty: i64 },
 }
 
 /// A holdings database.
@@ -117,15 +122,8 @@ pub fn reserve_in(
         Some(_) => return Ok(Answer::Replayed),
         None => {}
     }
-    for &(id, qty) in lines {
-        let available = db.get_for_update(txn, &Row::Available(id))?.unwrap_or(0);
-        if available < qty {
-            return Ok(Answer::Refused(Refusal::Short {
-                id,
-                wanted: qty,
-                available,
-            }));
-        }
+    if let Some(short) = shortage(db, txn, lines)? {
+        return Ok(Answer::Refused(short));
     }
     for &(id, qty) in lines {
         add(db, txn, Row::Available(id), -qty)?;
@@ -160,6 +158,7 @@ pub fn confirm_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer,
     for (id, qty) in held_of(db, txn, order) {
         add(db, txn, Row::Held(id, order), -qty)?;
         add(db, txn, Row::Used(id), qty)?;
+        add(db, txn, Row::UsedFor(id, order), qty)?;
         db.emit(txn, Move::Confirm { id, order, qty })?;
     }
     db.put(txn, Row::Fence(order), fence::CONFIRMED)?;
@@ -186,12 +185,151 @@ pub fn cancel_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer, 
     Ok(Answer::Done)
 }
 
+/// Take `lines` for `order` inside `txn`: available → used at once (no way back). Replays
+/// are answered from the fence.
+pub fn take_in(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    lines: &[(u32, i64)],
+) -> Result<Answer, DbError> {
+    match db.get_for_update(txn, &Row::Fence(order))? {
+        Some(fence::CANCELLED) => return Ok(Answer::Refused(Refusal::Cancelled)),
+        Some(_) => return Ok(Answer::Replayed),
+        None => {}
+    }
+    if let Some(short) = shortage(db, txn, lines)? {
+        return Ok(Answer::Refused(short));
+    }
+    for &(id, qty) in lines {
+        add(db, txn, Row::Available(id), -qty)?;
+        add(db, txn, Row::Used(id), qty)?;
+        add(db, txn, Row::UsedFor(id, order), qty)?;
+        db.emit(txn, Move::Take { id, order, qty })?;
+    }
+    db.put(txn, Row::Fence(order), fence::CONFIRMED)?;
+    Ok(Answer::Done)
+}
+
+fn shortage(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    lines: &[(u32, i64)],
+) -> Result<Option<Refusal>, DbError> {
+    for &(id, qty) in lines {
+        let available = db.get_for_update(txn, &Row::Available(id))?.unwrap_or(0);
+        if available < qty {
+            return Ok(Some(Refusal::Short {
+                id,
+                wanted: qty,
+                available,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// 2PC phase 1 at a participant: take `lines` inside XA branch `order` and prepare it
+/// (`durable: false` leaves the branch idle, so a crash forgets it — a bug knob). Answers
+/// `Done` (vote yes), `Replayed` (already prepared or committed: yes again) or `Refused`
+/// (vote no; nothing is left behind). A lock conflict rolls the branch back and is an error.
+pub fn prepare_branch(
+    db: &mut HoldingsDb,
+    order: u64,
+    lines: &[(u32, i64)],
+    durable: bool,
+) -> Result<Answer, DbError> {
+    if db.xa_state(order).is_some() {
+        return Ok(Answer::Replayed);
+    }
+    match db.read(&Row::Fence(order)) {
+        Some(&fence::CANCELLED) => return Ok(Answer::Refused(Refusal::Cancelled)),
+        Some(_) => return Ok(Answer::Replayed),
+        None => {}
+    }
+    let txn = db.xa_start(order)?;
+    let work = (|| {
+        let answer = take_in(db, txn, order, lines)?;
+        if answer == Answer::Done {
+            db.xa_end(order)?;
+            if durable {
+                db.xa_prepare(order)?;
+            }
+        }
+        Ok(answer)
+    })();
+    if !matches!(work, Ok(Answer::Done)) {
+        db.rollback(txn);
+    }
+    work
+}
+
+/// 2PC phase 2 commit at a participant. `Done` with the committed moves; `Replayed` if it
+/// committed before; `Refused(NothingReserved)` if the branch is gone without committing
+/// (it was lost — only possible when prepare was not durable).
+pub fn commit_branch(db: &mut HoldingsDb, order: u64) -> Result<(Answer, Vec<Move>), DbError> {
+    match db.xa_state(order) {
+        Some("prepared") => Ok((Answer::Done, db.xa_commit(order, false)?)),
+        Some(_) => Ok((Answer::Done, db.xa_commit(order, true)?)),
+        None if db.read(&Row::Fence(order)) == Some(&fence::CONFIRMED) => {
+            Ok((Answer::Replayed, Vec::new()))
+        }
+        None => Ok((Answer::Refused(Refusal::NothingReserved), Vec::new())),
+    }
+}
+
+/// 2PC phase 2 rollback at a participant. `Done` if a branch was rolled back; `Fenced` if
+/// there was none (the order is fenced so a late prepare votes no); `Replayed` if it was
+/// rolled back before; `Refused(Confirmed)` if it committed.
+pub fn rollback_branch(db: &mut HoldingsDb, order: u64) -> Result<Answer, DbError> {
+    if db.xa_state(order).is_some() {
+        db.xa_rollback(order)?;
+        db.transact(|d, t| d.put(t, Row::Fence(order), fence::CANCELLED))?;
+        return Ok(Answer::Done);
+    }
+    match db.read(&Row::Fence(order)) {
+        Some(&fence::CONFIRMED) => Ok(Answer::Refused(Refusal::Confirmed)),
+        Some(&fence::CANCELLED) => Ok(Answer::Replayed),
+        _ => {
+            db.transact(|d, t| d.put(t, Row::Fence(order), fence::CANCELLED))?;
+            Ok(Answer::Fenced)
+        }
+    }
+}
+
 /// One operation as its own local transaction.
 pub fn local(
     db: &mut HoldingsDb,
     op: impl FnOnce(&mut HoldingsDb, TxnId) -> Result<Answer, DbError>,
 ) -> Result<(Answer, Vec<Move>), DbError> {
     db.transact(op)
+}
+
+/// One id's committed rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rows {
+    pub available: i64,
+    /// Held per order.
+    pub held: Vec<(u64, i64)>,
+    pub used: i64,
+    /// Used per order.
+    pub used_for: Vec<(u64, i64)>,
+}
+
+/// One id's committed rows: available, held per order, used, used per order.
+pub fn rows_of(db: &HoldingsDb, id: u32) -> Rows {
+    let mut rows = Rows::default();
+    for (r, v) in db.rows() {
+        match r {
+            Row::Held(i, o) if *i == id => rows.held.push((*o, *v)),
+            Row::UsedFor(i, o) if *i == id => rows.used_for.push((*o, *v)),
+            _ => {}
+        }
+    }
+    let get = |r: Row| db.read(&r).copied().unwrap_or(0);
+    rows.available = get(Row::Available(id));
+    rows.used = get(Row::Used(id));
+    rows
 }
 
 /// Available, held (by order) and used units of `id`, committed.
@@ -288,5 +426,91 @@ mod tests {
             )
         );
         assert_eq!(totals(&db, 0), (3, 0, 0));
+    }
+
+    #[test]
+    fn take_moves_straight_to_used_once() {
+        let mut db = open([(0, 3)]);
+        let (a, moves) = local(&mut db, |d, t| take_in(d, t, 4, &[(0, 2)])).unwrap();
+        assert_eq!((a, moves.len()), (Answer::Done, 1));
+        assert_eq!(totals(&db, 0), (1, 0, 2));
+        assert_eq!(rows_of(&db, 0).used_for, vec![(4, 2)]);
+        let (a, _) = local(&mut db, |d, t| take_in(d, t, 4, &[(0, 2)])).unwrap();
+        assert_eq!(a, Answer::Replayed);
+        assert_eq!(totals(&db, 0), (1, 0, 2));
+    }
+
+    #[test]
+    fn a_prepared_branch_survives_a_crash_and_commits_once() {
+        let mut db = open([(0, 3)]);
+        assert_eq!(
+            prepare_branch(&mut db, 5, &[(0, 2)], true).unwrap(),
+            Answer::Done
+        );
+        assert_eq!(totals(&db, 0), (3, 0, 0), "prepared work is not committed");
+        db.crashed();
+        assert_eq!(db.xa_recover(), vec![5]);
+        assert_eq!(
+            prepare_branch(&mut db, 5, &[(0, 2)], true).unwrap(),
+            Answer::Replayed
+        );
+        let (a, moves) = commit_branch(&mut db, 5).unwrap();
+        assert_eq!((a, moves.len()), (Answer::Done, 1));
+        assert_eq!(totals(&db, 0), (1, 0, 2));
+        assert_eq!(commit_branch(&mut db, 5).unwrap().0, Answer::Replayed);
+        assert_eq!(
+            rollback_branch(&mut db, 5).unwrap(),
+            Answer::Refused(Refusal::Confirmed)
+        );
+    }
+
+    #[test]
+    fn rollback_before_prepare_fences_and_a_late_prepare_votes_no() {
+        let mut db = open([(0, 3)]);
+        assert_eq!(rollback_branch(&mut db, 6).unwrap(), Answer::Fenced);
+        assert_eq!(
+            prepare_branch(&mut db, 6, &[(0, 1)], true).unwrap(),
+            Answer::Refused(Refusal::Cancelled)
+        );
+        assert!(db.xa_recover().is_empty());
+        assert_eq!(
+            prepare_branch(&mut db, 7, &[(0, 1)], true).unwrap(),
+            Answer::Done
+        );
+        assert_eq!(rollback_branch(&mut db, 7).unwrap(), Answer::Done);
+        assert_eq!(rollback_branch(&mut db, 7).unwrap(), Answer::Replayed);
+        assert_eq!(totals(&db, 0), (3, 0, 0));
+    }
+
+    #[test]
+    fn a_branch_prepared_without_durability_is_lost_in_a_crash() {
+        let mut db = open([(0, 3)]);
+        assert_eq!(
+            prepare_branch(&mut db, 8, &[(0, 1)], false).unwrap(),
+            Answer::Done
+        );
+        db.crashed();
+        assert!(db.xa_recover().is_empty());
+        assert_eq!(
+            commit_branch(&mut db, 8).unwrap().0,
+            Answer::Refused(Refusal::NothingReserved)
+        );
+        assert_eq!(totals(&db, 0), (3, 0, 0));
+    }
+
+    #[test]
+    fn a_prepared_branch_holds_its_locks_against_other_orders() {
+        let mut db = open([(0, 3)]);
+        prepare_branch(&mut db, 1, &[(0, 1)], true).unwrap();
+        assert!(matches!(
+            prepare_branch(&mut db, 2, &[(0, 1)], true),
+            Err(DbError::LockConflict { .. })
+        ));
+        assert!(db.xa_state(2).is_none(), "the failed branch is rolled back");
+        commit_branch(&mut db, 1).unwrap();
+        assert_eq!(
+            prepare_branch(&mut db, 2, &[(0, 1)], true).unwrap(),
+            Answer::Done
+        );
     }
 }

@@ -325,6 +325,11 @@ where
         Ok(())
     }
 
+    /// The state of branch `xid` (`active`, `idle`, `prepared`), if it exists.
+    pub fn xa_state(&self, xid: Xid) -> Option<&'static str> {
+        self.branch(xid).ok().map(|(_, s)| s.name())
+    }
+
     /// `XA RECOVER`: every prepared branch, by xid.
     pub fn xa_recover(&self) -> Vec<Xid> {
         self.txns

@@ -1,0 +1,16 @@
+//! Bug knobs as the services see them: the one bug turned on for a run (if any), by name.
+//! Each name is documented where the code it changes lives and listed in the registry.
+
+/// The bug knob turned on for a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Knobs(pub Option<&'static str>);
+
+impl Knobs {
+    /// No bug: the correct protocol.
+    pub const NONE: Knobs = Knobs(None);
+
+    /// True when bug `name` is on.
+    pub fn on(self, name: &str) -> bool {
+        self.0 == Some(name)
+    }
+}
