@@ -5,21 +5,12 @@ use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
-use dtx_models::protocols::driver;
+use dtx_models::protocols::{driver, one_phase, two_phase};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 
 use crate::demo;
 
-/// A named bug that reintroduces a failure mode on purpose.
-#[derive(Debug)]
-pub struct Bug {
-    /// CLI name (`--bug NAME`).
-    pub name: &'static str,
-    /// What it breaks and how.
-    pub about: &'static str,
-    /// The invariants whose violation shows the bug was found.
-    pub breaks: &'static [&'static str],
-}
+pub use dtx_models::knobs::BugKnob as Bug;
 
 /// A protocol the harness can run.
 pub struct Protocol {
@@ -38,14 +29,34 @@ pub struct Protocol {
 
 const DRIVER: ProtocolSpec = driver::SPEC;
 
+fn order_system(spec: ProtocolSpec, bug: Option<&'static Bug>) -> Box<dyn Scenario> {
+    Box::new(OrderSystem::new(spec).with_bug(bug.map(|b| b.name)))
+}
+
 static PROTOCOLS: &[Protocol] = &[
+    Protocol {
+        name: "1pc",
+        about: "naive baseline: take stock, take points, charge the card, each committed at once; no way back",
+        baseline: true,
+        bugs: &[],
+        probes: || OrderSystem::probes(&one_phase::SPEC),
+        make: |bug| order_system(one_phase::SPEC, bug),
+    },
+    Protocol {
+        name: "2pc",
+        about: "XA two-phase commit: prepare order/stock/points, authorize the card; logged decision; recovery",
+        baseline: false,
+        bugs: two_phase::BUGS,
+        probes: || OrderSystem::probes(&two_phase::SPEC),
+        make: |bug| order_system(two_phase::SPEC, bug),
+    },
     Protocol {
         name: "driver",
         about: "trivial driver (issue 4): reserve each order's stock, release it, cancel the order",
         baseline: false,
         bugs: &[],
         probes: || OrderSystem::probes(&DRIVER),
-        make: |_| Box::new(OrderSystem::new(DRIVER)),
+        make: |bug| order_system(DRIVER, bug),
     },
     Protocol {
         name: "demo-transfer",

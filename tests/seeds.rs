@@ -1,8 +1,8 @@
 //! Seeded runs of the order system. Honours `DTX_SEED` (run exactly this seed), `DTX_SEEDS`
-//! (how many seeds, default 200) and `DTX_SEED_START` (first seed, default 0). A failing
+//! (how many seeds, default 200, per protocol) and `DTX_SEED_START` (first seed, default 0). A failing
 //! seed prints its reproduction line.
 
-use dtx_models::protocols::driver;
+use dtx_models::protocols::{driver, two_phase};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Seed, SimConfig, Start};
 
@@ -20,15 +20,13 @@ fn seeds() -> Vec<u64> {
     (start..start + n).collect()
 }
 
-const DRIVER: ProtocolSpec = driver::SPEC;
-
-#[test]
-fn the_parts_are_sound_under_every_fault_with_the_trivial_driver() {
+/// Run `seeds()` of `spec`; every failing seed is listed with its reproduction line.
+fn clean_over_seeds(name: &str, spec: ProtocolSpec) {
     let mut failures = Vec::new();
     let mut crashes = 0;
     for s in seeds() {
         let r = run(
-            &mut OrderSystem::new(DRIVER),
+            &mut OrderSystem::new(spec),
             Start::Seed(Seed(s)),
             &SimConfig::default(),
         )
@@ -36,7 +34,7 @@ fn the_parts_are_sound_under_every_fault_with_the_trivial_driver() {
         crashes += r.report.stats.crashes;
         if !r.report.is_clean() {
             failures.push(format!(
-                "seed {}: {:?}\n  reproduce: cargo run --release -- run --protocol driver --seed {}",
+                "seed {}: {:?}\n  reproduce: cargo run --release -- run --protocol {name} --seed {}",
                 Seed(s),
                 r.report.violations,
                 Seed(s)
@@ -48,4 +46,14 @@ fn the_parts_are_sound_under_every_fault_with_the_trivial_driver() {
         crashes > 0 || seeds().len() < 20,
         "the fault model crashed nothing"
     );
+}
+
+#[test]
+fn the_parts_are_sound_under_every_fault_with_the_trivial_driver() {
+    clean_over_seeds("driver", driver::SPEC);
+}
+
+#[test]
+fn two_phase_commit_keeps_every_invariant_under_every_fault() {
+    clean_over_seeds("2pc", two_phase::SPEC);
 }

@@ -14,3 +14,14 @@ impl Knobs {
         self.0 == Some(name)
     }
 }
+
+/// A named bug that reintroduces a catalogue failure mode on purpose.
+#[derive(Debug)]
+pub struct BugKnob {
+    /// CLI name (`--bug NAME`).
+    pub name: &'static str,
+    /// What it breaks and how (with its catalogue row).
+    pub about: &'static str,
+    /// The invariants whose violation shows the bug was found.
+    pub breaks: &'static [&'static str],
+}

@@ -45,7 +45,7 @@ pub use disk::{Disk, Durable, HostDown};
 pub use envelope::{Kind, Message};
 pub use hash::Fnv64;
 pub use host::HostCtx;
-pub use net::{Incoming, Net, PORT};
+pub use net::{Incoming, Net, PORT, STALE_REPLY_IGNORED};
 pub use plan::{Effect, Fault, FaultKind, Plan, PlanError};
 pub use report::{engine_invariants, RunReport, Stats, Violation};
 pub use runner::{run, Run, Start};

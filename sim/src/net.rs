@@ -104,9 +104,11 @@ impl<M: Message> Net<M> {
         Ok(())
     }
 
-    /// Answer a request.
+    /// Answer a request. A one-way message has nobody waiting: answering it sends nothing.
     pub fn reply(&self, request: &Incoming<M>, body: &M) {
-        self.transmit(request.from, request.call, Kind::Response, body);
+        if request.kind != Kind::OneWay {
+            self.transmit(request.from, request.call, Kind::Response, body);
+        }
     }
 
     /// Call `to` and wait for its response, retrying per `policy`. Every attempt carries the
@@ -195,6 +197,9 @@ impl<M> Drop for Forget<'_, M> {
     }
 }
 
+/// Probe: a late or duplicated response reached a caller that no longer waits for it.
+pub const STALE_REPLY_IGNORED: &str = "net.stale_reply_ignored";
+
 async fn receive_loop<M: Message>(inner: Rc<Inner<M>>) {
     let engine = inner.ctx.engine.clone();
     let host = engine.host(inner.ctx.id).clone();
@@ -236,9 +241,13 @@ async fn receive_loop<M: Message>(inner: Rc<Inner<M>>) {
 fn dispatch<M: Message>(inner: &Inner<M>, header: Header, body: M) {
     match header.kind {
         Kind::Response => {
-            // No waiter: a late or duplicated response to a call already answered.
-            if let Some(tx) = inner.pending.borrow_mut().remove(&header.call) {
-                let _ = tx.send(body);
+            // No waiter: a late or duplicated response to a call already answered (or given
+            // up on) is ignored.
+            match inner.pending.borrow_mut().remove(&header.call) {
+                Some(tx) => {
+                    let _ = tx.send(body);
+                }
+                None => inner.ctx.probe(STALE_REPLY_IGNORED),
             }
         }
         Kind::Request | Kind::OneWay => {

@@ -1,3 +1,6 @@
-//! The protocols that drive an order, each a [`crate::services::order::Flow`].
+//! The protocols that drive an order, each a [`crate::services::order::Flow`] with its
+//! [`crate::system::ProtocolSpec`].
 
 pub mod driver;
+pub mod one_phase;
+pub mod two_phase;

@@ -152,7 +152,7 @@ pub fn xa_probes(book: Book) -> Vec<String> {
         "prepared_recovered",
         "in_doubt_asked",
         "in_doubt_resolved",
-        "rollback_before_prepare",
+        "rollback_fenced",
     ]
     .iter()
     .map(|p| format!("{}.{p}", book.host()))
@@ -302,9 +302,7 @@ pub async fn serve(ctx: HostCtx, book: Book, db: Disk<HoldingsDb>, journal: Jour
             continue;
         };
         match (&req.body, &answer) {
-            (Msg::Rollback { .. }, Answer::Fenced) => {
-                ctx.probe(&format!("{name}.rollback_before_prepare"))
-            }
+            (Msg::Rollback { .. }, Answer::Fenced) => ctx.probe(&format!("{name}.rollback_fenced")),
             (_, Answer::Fenced) => ctx.probe(&format!("{name}.empty_cancel")),
             (_, Answer::Replayed) => ctx.probe(&format!("{name}.replay_served")),
             (Msg::Reserve { .. }, Answer::Refused(Refusal::Cancelled)) => {

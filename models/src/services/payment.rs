@@ -14,12 +14,12 @@ use crate::wire::Msg;
 pub const HOST: &str = "payment";
 /// Crash points.
 pub const CRASH_POINTS: &[&str] = &["payment.after_apply"];
-/// Probes.
-pub const PROBES: &[&str] = &[
-    "payment.idempotent_replay",
-    "payment.key_reused",
-    "payment.queried",
-];
+/// Probes every protocol that pays reaches (a retried call answered from its key).
+pub const PROBES: &[&str] = &["payment.idempotent_replay"];
+/// Probe of protocols that query charges by key (list it in the protocol's own probes).
+pub const QUERIED: &str = "payment.queried";
+/// Anomaly probe: a key reused with another payload (a protocol bug; never expected).
+pub const KEY_REUSED: &str = "payment.key_reused";
 
 /// Serve the gateway.
 pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, journal: Journal) {
@@ -48,7 +48,7 @@ pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, journal: Journal) {
                     ctx.probe("payment.idempotent_replay");
                 }
                 if matches!(reply, GatewayReply::KeyReused { .. }) {
-                    ctx.probe("payment.key_reused");
+                    ctx.probe(KEY_REUSED);
                 }
                 ctx.crash_point("payment.after_apply").await;
                 net.reply(
@@ -60,7 +60,7 @@ pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, journal: Journal) {
                 );
             }
             Msg::QueryCharge { key } => {
-                ctx.probe("payment.queried");
+                ctx.probe(QUERIED);
                 let charge = gateway.read(|g| g.query(key).cloned());
                 net.reply(
                     &req,
