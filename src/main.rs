@@ -428,6 +428,9 @@ fn mutants_cmd(json: bool, max_seeds: u64) -> Result<ExitCode, Usage> {
     Ok(verdict(all))
 }
 
+/// Seeds per protocol in the main job.
+const MAIN_JOB_SEEDS: u64 = 1000;
+
 fn main_job() -> Result<ExitCode, Usage> {
     let stop = AtomicBool::new(false);
     let config = SimConfig::default();
@@ -443,7 +446,7 @@ fn main_job() -> Result<ExitCode, Usage> {
                 bug: None,
             },
             start: 0,
-            seeds: Some(300),
+            seeds: Some(MAIN_JOB_SEEDS),
             duration: None,
             jobs: default_jobs(),
             shard: Shard { index: 0, count: 1 },

@@ -29,6 +29,8 @@ pub struct ProtocolSpec {
     pub probes: &'static [&'static str],
     /// Which participant operations it uses (their probes count as reachable).
     pub uses: Uses,
+    /// Whether it calls the card gateway (its probes count as reachable).
+    pub pays: bool,
 }
 
 /// The participant operations a protocol uses.
@@ -98,7 +100,9 @@ impl OrderSystem {
                 Uses::Take => {}
             }
         }
-        p.extend(payment::PROBES.iter().map(|s| s.to_string()));
+        if protocol.pays {
+            p.extend(payment::PROBES.iter().map(|s| s.to_string()));
+        }
         p.extend(protocol.probes.iter().map(|s| s.to_string()));
         p
     }

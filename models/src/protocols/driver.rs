@@ -1,7 +1,7 @@
-//! The trivial driver (not a transaction protocol): reserve the order's stock, then release
-//! it, and cancel the order. It proves the parts — services, stores, message layer, recovery
-//! — sound under every fault before real protocols use them: stock must be conserved and
-//! nothing may stay reserved.
+//! The trivial driver (not a transaction protocol): reserve the order's stock and points, then
+//! release both, and cancel the order. It proves the parts — services, stores, message layer,
+//! recovery — sound under every fault before real protocols use them: stock and points must
+//! be conserved and nothing may stay reserved.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,6 +21,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     crash_points: &[("order", "driver.after_reserve")],
     probes: &[],
     uses: Uses::Tcc,
+    pays: false,
 };
 
 /// The driver flow.
@@ -35,11 +36,21 @@ impl Flow for Driver {
                 .iter()
                 .map(|(s, q)| (*s, i64::from(*q)))
                 .collect();
+            let points = vec![(request.user, request.points)];
             svc.call_until_answered("stock", &Msg::Reserve { order, lines })
                 .await;
+            svc.call_until_answered(
+                "points",
+                &Msg::Reserve {
+                    order,
+                    lines: points,
+                },
+            )
+            .await;
             svc.ctx.crash_point("driver.after_reserve").await;
-            svc.call_until_answered("stock", &Msg::Cancel { order })
-                .await;
+            for to in ["stock", "points"] {
+                svc.call_until_answered(to, &Msg::Cancel { order }).await;
+            }
             svc.settle(
                 order,
                 Outcome::Cancelled {

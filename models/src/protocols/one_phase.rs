@@ -22,6 +22,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     crash_points: &[("order", "1pc.after_stock"), ("order", "1pc.after_points")],
     probes: &["1pc.gave_up"],
     uses: Uses::Take,
+    pays: true,
 };
 
 /// Each call gets a few tries; then the order is cancelled.

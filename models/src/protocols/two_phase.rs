@@ -92,6 +92,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
         "2pc.vote_timeout",
     ],
     uses: Uses::Xa,
+    pays: true,
 };
 
 /// Phase 1: a participant that does not vote within this gives a no.
