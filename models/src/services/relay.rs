@@ -14,7 +14,7 @@ use crate::wire::{BusEvent, Msg};
 /// The crash point between publishing a row and marking it sent.
 pub const AFTER_PUBLISH: &str = "relay.after_publish";
 /// Probes.
-pub const PROBES: &[&str] = &["relay.republished"];
+pub const PROBES: &[&str] = &["relay.republished", "relay.publish_retried"];
 
 /// Durable state that holds an outbox.
 pub trait HasOutbox: Durable {
@@ -47,6 +47,7 @@ pub async fn relay<T: HasOutbox>(ctx: HostCtx, net: Net<Msg>, disk: Disk<T>, idl
             {
                 break;
             }
+            ctx.probe("relay.publish_retried");
         }
         ctx.crash_point(AFTER_PUBLISH).await;
         if disk.write(|d| d.outbox_mut().mark_sent(row.seq)).is_err() {
