@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use dtx_models::protocols::{driver, one_phase, two_phase};
+use dtx_models::protocols::{driver, one_pc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Seed, SimConfig, Start};
 
@@ -22,8 +22,8 @@ fn main() {
     );
     let protocols: [(&str, ProtocolSpec); 3] = [
         ("driver", driver::SPEC),
-        ("1pc", one_phase::SPEC),
-        ("2pc", two_phase::SPEC),
+        ("1pc", one_pc::SPEC),
+        ("2pc", two_pc::SPEC),
     ];
     for (name, spec) in protocols {
         let started = Instant::now();

@@ -5,7 +5,7 @@ use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
-use dtx_models::protocols::{driver, one_phase, two_phase};
+use dtx_models::protocols::{driver, one_pc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 
 use crate::demo;
@@ -39,16 +39,16 @@ static PROTOCOLS: &[Protocol] = &[
         about: "naive baseline: take stock, take points, charge the card, each committed at once; no way back",
         baseline: true,
         bugs: &[],
-        probes: || OrderSystem::probes(&one_phase::SPEC),
-        make: |bug| order_system(one_phase::SPEC, bug),
+        probes: || OrderSystem::probes(&one_pc::SPEC),
+        make: |bug| order_system(one_pc::SPEC, bug),
     },
     Protocol {
         name: "2pc",
         about: "XA two-phase commit: prepare order/stock/points, authorize the card; logged decision; recovery",
         baseline: false,
-        bugs: two_phase::BUGS,
-        probes: || OrderSystem::probes(&two_phase::SPEC),
-        make: |bug| order_system(two_phase::SPEC, bug),
+        bugs: two_pc::BUGS,
+        probes: || OrderSystem::probes(&two_pc::SPEC),
+        make: |bug| order_system(two_pc::SPEC, bug),
     },
     Protocol {
         name: "driver",

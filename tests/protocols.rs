@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use dtx_models::protocols::{one_phase, two_phase};
+use dtx_models::protocols::{one_pc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Effect, Fault, FaultKind, Plan, RunReport, Seed, SimConfig, Start};
 
@@ -37,8 +37,8 @@ fn first_catch(
 
 #[test]
 fn every_2pc_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
-    for bug in two_phase::BUGS {
-        let found = first_catch(two_phase::SPEC, Some(bug.name), bug.breaks);
+    for bug in two_pc::BUGS {
+        let found = first_catch(two_pc::SPEC, Some(bug.name), bug.breaks);
         let (seed, broke) = found.unwrap_or_else(|| {
             panic!(
                 "--bug {} not caught by {:?} in seeds 0..{BOUND}",
@@ -57,16 +57,12 @@ fn every_2pc_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
 
 #[test]
 fn the_1pc_baseline_is_caught_keeping_goods_and_money_of_cancelled_orders() {
-    let goods = first_catch(
-        one_phase::SPEC,
-        None,
-        &["cancelled-clean", "stock-conserved"],
-    );
+    let goods = first_catch(one_pc::SPEC, None, &["cancelled-clean", "stock-conserved"]);
     assert!(
         goods.is_some(),
         "1pc never caught leaving stock or points with a cancelled order"
     );
-    let money = first_catch(one_phase::SPEC, None, &["no-unmatched-charge"]);
+    let money = first_catch(one_pc::SPEC, None, &["no-unmatched-charge"]);
     assert!(
         money.is_some(),
         "1pc never caught charging for an order it did not confirm"
@@ -94,7 +90,7 @@ fn coordinator_down(seed: u64) -> Plan {
 #[test]
 fn blocking_while_the_coordinator_is_down_is_no_violation_but_after_its_restart_it_is() {
     let plan = coordinator_down(7);
-    let r = report(two_phase::SPEC, None, Start::Plan(plan.clone()));
+    let r = report(two_pc::SPEC, None, Start::Plan(plan.clone()));
     assert!(r.is_clean(), "{:?}", r.violations);
     let probe = |r: &RunReport, p: &str| r.probes.get(p).copied().unwrap_or(0);
     assert!(
@@ -103,8 +99,8 @@ fn blocking_while_the_coordinator_is_down_is_no_violation_but_after_its_restart_
     );
     assert!(probe(&r, "2pc.in_doubt_resolved_on_recovery") > 0);
     let r = report(
-        two_phase::SPEC,
-        Some(two_phase::BUG_NO_RECOVERY),
+        two_pc::SPEC,
+        Some(two_pc::BUG_NO_RECOVERY),
         Start::Plan(plan),
     );
     assert!(

@@ -2,7 +2,7 @@
 //! (how many seeds, default 200, per protocol) and `DTX_SEED_START` (first seed, default 0). A failing
 //! seed prints its reproduction line.
 
-use dtx_models::protocols::{driver, two_phase};
+use dtx_models::protocols::{driver, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Seed, SimConfig, Start};
 
@@ -54,6 +54,6 @@ fn the_parts_are_sound_under_every_fault_with_the_trivial_driver() {
 }
 
 #[test]
-fn two_phase_commit_keeps_every_invariant_under_every_fault() {
-    clean_over_seeds("2pc", two_phase::SPEC);
+fn two_pc_commit_keeps_every_invariant_under_every_fault() {
+    clean_over_seeds("2pc", two_pc::SPEC);
 }

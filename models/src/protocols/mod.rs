@@ -2,5 +2,5 @@
 //! [`crate::system::ProtocolSpec`].
 
 pub mod driver;
-pub mod one_phase;
-pub mod two_phase;
+pub mod one_pc;
+pub mod two_pc;

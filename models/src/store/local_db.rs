@@ -299,13 +299,9 @@ where
     }
 
     /// `XA COMMIT xid [ONE PHASE]`: commit a prepared branch (or an idle one, one-phase).
-    pub fn xa_commit(&mut self, xid: Xid, one_phase: bool) -> Result<Vec<E>, DbError> {
+    pub fn xa_commit(&mut self, xid: Xid, one_pc: bool) -> Result<Vec<E>, DbError> {
         let (txn, state) = self.branch(xid)?;
-        let needs = if one_phase {
-            State::Idle
-        } else {
-            State::Prepared
-        };
+        let needs = if one_pc { State::Idle } else { State::Prepared };
         self.expect_state(xid, state, needs, "xa_commit")?;
         Ok(self.apply(txn))
     }

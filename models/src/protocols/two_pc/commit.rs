@@ -1,0 +1,98 @@
+//! 2pc phase 2: commit or roll back every participant, retried until each acknowledges,
+//! capture or void the card authorization, and finish the coordinator's own branch last.
+
+use dtx_invariants::BranchState;
+use dtx_sim::CallPolicy;
+
+use super::prepare::{auth_call, branch_event};
+use crate::services::order::OrderService;
+use crate::services::payment;
+use crate::store::gateway::{GatewayCall, GatewayReply};
+use crate::wire::{Msg, OrderRequest, Outcome};
+
+/// Phase 2's first try; after it the message is retried until acknowledged.
+const FIRST_TRY: CallPolicy = CallPolicy {
+    timeout_ms: 1_000,
+    attempts: 1,
+    backoff_ms: 0,
+    max_backoff_ms: 0,
+};
+
+/// Send `msg` to `to` until acknowledged, after a crash point between the first send and the
+/// wait for its acknowledgement.
+async fn until_acked(svc: &OrderService, to: &str, msg: &Msg, point: &str) -> Msg {
+    let _ = svc.net.send(to, msg);
+    svc.ctx.crash_point(point).await;
+    match svc.net.call(to, msg, &FIRST_TRY).await {
+        Ok(reply) => reply,
+        Err(_) => {
+            svc.ctx.probe("2pc.phase2_retry");
+            svc.call_until_answered(to, msg).await
+        }
+    }
+}
+
+/// Phase 2: apply `commit` everywhere, the coordinator's own branch last.
+pub(super) async fn phase2(svc: &OrderService, r: &OrderRequest, commit: bool) {
+    let order = r.order;
+    let word = if commit { "commit" } else { "rollback" };
+    for p in ["stock", "points"] {
+        let msg = if commit {
+            Msg::Commit { order }
+        } else {
+            Msg::Rollback { order }
+        };
+        until_acked(svc, p, &msg, &format!("2pc.after_{word}_sent_{p}")).await;
+    }
+    // The card: claim the authorization's key (a replay returns the first authorization; a
+    // late original arriving after this one finds the key taken), then capture or void it.
+    if let Msg::Paid {
+        reply: GatewayReply::Approved { charge },
+        ..
+    } = svc.call_until_answered(payment::HOST, &auth_call(r)).await
+    {
+        let (key, call) = if commit {
+            (
+                format!("2pc-{order}-capture"),
+                GatewayCall::Capture { charge },
+            )
+        } else {
+            (format!("2pc-{order}-void"), GatewayCall::Void { charge })
+        };
+        until_acked(
+            svc,
+            payment::HOST,
+            &Msg::Pay { key, call },
+            &format!("2pc.after_{word}_sent_payment"),
+        )
+        .await;
+    }
+    finish_own(svc, order, commit);
+}
+
+/// Commit or roll back the coordinator's own branch; on abort the order is cancelled.
+fn finish_own(svc: &OrderService, order: u64, commit: bool) {
+    let now = svc.ctx.now_ms();
+    let journal = svc.journal.clone();
+    let _ = svc.db.write(|db| {
+        if db.xa_state(order).is_none() {
+            return;
+        }
+        if commit {
+            if let Ok(events) = db.xa_commit(order, false) {
+                journal.commit(now, events);
+                journal.commit(now, [branch_event(order, BranchState::Committed)]);
+            }
+        } else if db.xa_rollback(order).is_ok() {
+            journal.commit(now, [branch_event(order, BranchState::RolledBack)]);
+        }
+    });
+    if !commit {
+        svc.settle(
+            order,
+            Outcome::Cancelled {
+                reason: "2pc: aborted".into(),
+            },
+        );
+    }
+}
