@@ -50,9 +50,9 @@ enum Command {
         /// Write the run as a Mermaid sequence diagram to FILE.
         #[arg(long, value_name = "FILE")]
         mermaid: Option<PathBuf>,
-        /// With --mermaid: only the messages that mention this text (an order id, say).
-        #[arg(long)]
-        order: Option<String>,
+        /// With --mermaid: only the messages about this order id (order-system protocols).
+        #[arg(long, value_name = "ID")]
+        order: Option<u64>,
     },
     /// Run many seeds in parallel; write report.json, summary.md and failures/.
     Campaign {
@@ -227,7 +227,7 @@ fn run_one(
     json: bool,
     trace: bool,
     mermaid: Option<PathBuf>,
-    order: Option<String>,
+    order: Option<u64>,
 ) -> Result<ExitCode, Usage> {
     let target = Target::find(protocol, bug)?;
     let r = run(
@@ -240,7 +240,9 @@ fn run_one(
         print!("{}", r.trace.timeline());
     }
     if let Some(path) = mermaid {
-        let text = dtx_sim::mermaid::render(&r.trace, order.as_deref());
+        let about = order.map(|o| move |label: &str| dtx_models::wire::mentions_order(label, o));
+        let text =
+            dtx_sim::mermaid::render(&r.trace, about.as_ref().map(|f| f as &dyn Fn(&str) -> bool));
         std::fs::write(&path, text)
             .map_err(|e| Usage(format!("cannot write '{}': {e}", path.display())))?;
     }

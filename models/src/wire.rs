@@ -141,3 +141,49 @@ pub enum Msg {
     },
     OffsetCommitted,
 }
+
+/// Whether a message label (a message's `Debug` form) is about order `order`: it names the
+/// order (`order: 7`) or carries one of its payment idempotency keys (`"2pc-7-auth"`).
+pub fn mentions_order(label: &str, order: u64) -> bool {
+    let follows_number = |needle: &str, ends: &[char]| {
+        label.match_indices(needle).any(|(i, m)| {
+            label[i + m.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| ends.contains(&c))
+        })
+    };
+    follows_number(&format!("order: {order}"), &[',', ' ', '}'])
+        || follows_number(&format!("pc-{order}"), &['-', '"'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_is_found_by_its_id_and_its_payment_keys_and_not_by_a_longer_id() {
+        assert!(mentions_order(
+            "call 0x1 Reserve { order: 7, lines: [] }",
+            7
+        ));
+        assert!(mentions_order("reply 0x1 StatusIs { order: 7 }", 7));
+        assert!(mentions_order(
+            r#"reply 0x2 Paid { key: "2pc-7-auth", reply: Approved { charge: 1 } }"#,
+            7
+        ));
+        assert!(mentions_order(
+            r#"call 0x3 Pay { key: "1pc-7", call: Charge }"#,
+            7
+        ));
+        assert!(!mentions_order(
+            "call 0x1 Reserve { order: 17, lines: [] }",
+            7
+        ));
+        assert!(!mentions_order(
+            "call 0x1 Reserve { order: 70, lines: [] }",
+            7
+        ));
+        assert!(!mentions_order(r#"Pay { key: "2pc-71-auth" }"#, 7));
+    }
+}

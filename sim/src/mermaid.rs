@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use crate::trace::{EventKind, HostId, Trace};
 
-/// Which datagrams to draw: all, or only those whose label contains a given text (say an
-/// order id).
-pub fn render(trace: &Trace, only: Option<&str>) -> String {
+/// Which datagrams to draw: all, or only those whose label `only` accepts (the messages of
+/// one order, say).
+pub fn render(trace: &Trace, only: Option<&dyn Fn(&str) -> bool>) -> String {
     let mut out = String::from("sequenceDiagram\n");
     for (i, name) in trace.hosts.iter().enumerate() {
         out.push_str(&format!("    participant h{i} as {}\n", clean(name)));
@@ -20,7 +20,7 @@ pub fn render(trace: &Trace, only: Option<&str>) -> String {
     };
     let p = |h: &HostId| format!("h{}", h.0);
     let mut labels: BTreeMap<u64, String> = BTreeMap::new();
-    let wanted = |label: &str| only.is_none_or(|o| label.contains(o));
+    let wanted = |label: &str| only.is_none_or(|o| o(label));
     for e in &trace.events {
         let t = e.at_ms;
         match &e.kind {
