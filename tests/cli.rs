@@ -216,34 +216,35 @@ fn jobs_and_shards(target: (&str, &str)) {
     );
 }
 
+/// A campaign of a million seeds of the demo's bug knob (it fails often), on 2 threads.
+fn endless_campaign(out: &Path, stdout: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_dtx"))
+        .args(["campaign", "--protocol", P, "--bug", BUG])
+        .args(["--seeds", "1000000", "--jobs", "2"])
+        .args(["--out", out.to_str().unwrap()])
+        .stdout(stdout)
+        .spawn()
+        .unwrap()
+}
+
+/// Wait (up to 30 s) until `n` case files are in `failures`.
+fn wait_for_cases(failures: &Path, n: usize) {
+    for _ in 0..600 {
+        if std::fs::read_dir(failures).map(|d| d.count()).unwrap_or(0) >= n {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_killed_campaign_has_saved_every_failure_it_reported() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("killed");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dtx"))
-        .args([
-            "campaign",
-            "--protocol",
-            P,
-            "--bug",
-            BUG,
-            "--seeds",
-            "1000000",
-            "--jobs",
-            "2",
-        ])
-        .args(["--out", out.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = endless_campaign(&out, Stdio::piped());
     let failures = out.join("failures");
     // Wait until some failures are on disk, then kill without warning.
-    for _ in 0..600 {
-        if std::fs::read_dir(&failures).map(|d| d.count()).unwrap_or(0) >= 5 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_cases(&failures, 5);
     child.kill().unwrap();
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -375,27 +376,9 @@ fn mermaid_of_one_order_draws_only_that_orders_messages() {
 fn ctrl_c_stops_a_campaign_with_exit_130_and_writes_the_partial_report() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("interrupted");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dtx"))
-        .args([
-            "campaign",
-            "--protocol",
-            P,
-            "--bug",
-            BUG,
-            "--seeds",
-            "1000000",
-        ])
-        .args(["--out", out.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = endless_campaign(&out, Stdio::null());
     let failures = out.join("failures");
-    for _ in 0..600 {
-        if std::fs::read_dir(&failures).map(|d| d.count()).unwrap_or(0) >= 3 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_cases(&failures, 3);
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

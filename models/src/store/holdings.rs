@@ -117,13 +117,8 @@ pub fn reserve_in(
     order: u64,
     lines: &[(u32, i64)],
 ) -> Result<Answer, DbError> {
-    match db.get_for_update(txn, &Row::Fence(order))? {
-        Some(fence::CANCELLED) => return Ok(Answer::Refused(Refusal::Cancelled)),
-        Some(_) => return Ok(Answer::Replayed),
-        None => {}
-    }
-    if let Some(short) = shortage(db, txn, lines)? {
-        return Ok(Answer::Refused(short));
+    if let Some(answer) = admit(db, txn, order, lines)? {
+        return Ok(answer);
     }
     for &(id, qty) in lines {
         add(db, txn, Row::Available(id), -qty)?;
@@ -193,13 +188,8 @@ pub fn take_in(
     order: u64,
     lines: &[(u32, i64)],
 ) -> Result<Answer, DbError> {
-    match db.get_for_update(txn, &Row::Fence(order))? {
-        Some(fence::CANCELLED) => return Ok(Answer::Refused(Refusal::Cancelled)),
-        Some(_) => return Ok(Answer::Replayed),
-        None => {}
-    }
-    if let Some(short) = shortage(db, txn, lines)? {
-        return Ok(Answer::Refused(short));
+    if let Some(answer) = admit(db, txn, order, lines)? {
+        return Ok(answer);
     }
     for &(id, qty) in lines {
         add(db, txn, Row::Available(id), -qty)?;
@@ -209,6 +199,23 @@ pub fn take_in(
     }
     db.put(txn, Row::Fence(order), fence::CONFIRMED)?;
     Ok(Answer::Done)
+}
+
+/// Whether a new reserve or take of `lines` for `order` may go ahead: `Some(answer)` when it
+/// must not — the fence says it was cancelled (refused) or done before (a replay), or stock is
+/// short.
+fn admit(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    lines: &[(u32, i64)],
+) -> Result<Option<Answer>, DbError> {
+    match db.get_for_update(txn, &Row::Fence(order))? {
+        Some(fence::CANCELLED) => return Ok(Some(Answer::Refused(Refusal::Cancelled))),
+        Some(_) => return Ok(Some(Answer::Replayed)),
+        None => {}
+    }
+    Ok(shortage(db, txn, lines)?.map(Answer::Refused))
 }
 
 fn shortage(
