@@ -101,8 +101,18 @@ pub struct OrderService {
     pub db: Disk<OrderDb>,
     pub journal: Journal,
     pub knobs: Knobs,
-    /// Per-incarnation memory (lost in a crash): decisions a flow keeps only in memory.
-    pub memory: Rc<RefCell<BTreeMap<u64, bool>>>,
+    /// Per-incarnation memory (lost in a crash).
+    pub memory: Rc<RefCell<Memory>>,
+}
+
+/// What a flow may keep in memory only: it lives as long as one incarnation of the order
+/// host and is lost in a crash (the bug knobs that rely on memory use it).
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Decisions per order.
+    pub decisions: BTreeMap<u64, bool>,
+    /// The last vote heard from each participant, whatever its transaction.
+    pub last_votes: BTreeMap<String, bool>,
 }
 
 /// Retry until answered: for calls that must eventually get through (phase 2, compensation).

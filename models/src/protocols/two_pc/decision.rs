@@ -18,7 +18,7 @@ pub(super) fn log_decision(svc: &OrderService, order: u64, commit: bool) -> bool
         if !svc.ctx.is_up() {
             return false;
         }
-        svc.memory.borrow_mut().insert(order, commit);
+        svc.memory.borrow_mut().decisions.insert(order, commit);
         svc.journal.commit(now, [event]);
         return true;
     }

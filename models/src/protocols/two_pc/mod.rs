@@ -14,7 +14,8 @@
 //! alone on a prepared branch: their in-doubt resolver asks the coordinator
 //! ([`crate::wire::Msg::AskDecision`]), which answers from its log.
 //!
-//! Bug knobs: [`BUG_DECISION_NOT_LOGGED`] (#17), [`BUG_NO_RECOVERY`] (#16), and in the
+//! Bug knobs: [`BUG_DECISION_NOT_LOGGED`] (#17), [`BUG_NO_RECOVERY`] (#16),
+//! [`BUG_STALE_VOTE`] (#20), and in the
 //! participants `2pc-participant-timeout-abort` (#18) and `2pc-prepare-not-durable` (#19).
 
 use std::future::Future;
@@ -38,6 +39,9 @@ use prepare::phase1;
 /// Bug knob (#17): the coordinator keeps its decision in memory only; after a crash,
 /// recovery finds no decision and presumes abort although commits went out.
 pub const BUG_DECISION_NOT_LOGGED: &str = "2pc-decision-not-logged";
+/// Bug knob (#20): a participant whose vote does not come in time is counted with the last
+/// vote it gave — for another transaction.
+pub const BUG_STALE_VOTE: &str = "2pc-stale-vote";
 /// Bug knob (#16): the coordinator does not resume in-doubt transactions after a restart.
 pub const BUG_NO_RECOVERY: &str = "2pc-no-recovery";
 
@@ -56,6 +60,11 @@ pub const BUGS: &[BugKnob] = &[
     BugKnob {
         name: BUG_PREPARE_NOT_DURABLE,
         about: "#19: a participant votes yes without a durable prepare; a crash forgets the branch",
+        breaks: &["atomic-commit"],
+    },
+    BugKnob {
+        name: BUG_STALE_VOTE,
+        about: "#20: a vote that does not come in time is taken from the participant's last vote, of another transaction",
         breaks: &["atomic-commit"],
     },
     BugKnob {
@@ -147,5 +156,5 @@ impl Flow for TwoPhase {
 /// The decision as this coordinator knows it: logged, or (bug) only in memory.
 fn self_decision(svc: &OrderService, order: u64) -> Option<bool> {
     svc.logged_decision(order)
-        .or_else(|| svc.memory.borrow().get(&order).copied())
+        .or_else(|| svc.memory.borrow().decisions.get(&order).copied())
 }

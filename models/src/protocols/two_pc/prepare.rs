@@ -5,6 +5,7 @@
 use dtx_invariants::{BranchState, LedgerEvent};
 use dtx_sim::CallPolicy;
 
+use super::BUG_STALE_VOTE;
 use crate::services::order::{OrderKey, OrderService, OrderVal};
 use crate::services::payment;
 use crate::store::gateway::{GatewayCall, GatewayReply};
@@ -83,13 +84,40 @@ fn prepare_own(svc: &OrderService, r: &OrderRequest) -> bool {
 
 /// Ask one participant to prepare; its vote.
 async fn vote(svc: &OrderService, to: &str, order: u64, lines: Vec<(u32, i64)>) -> bool {
-    match svc
+    let heard = heard_vote(svc, to, order, lines).await;
+    if let Some(yes) = heard {
+        svc.memory
+            .borrow_mut()
+            .last_votes
+            .insert(to.to_string(), yes);
+        return yes;
+    }
+    svc.ctx.probe("2pc.vote_timeout");
+    if svc.knobs.on(BUG_STALE_VOTE) {
+        // The bug: no vote in time, so take the last one this participant gave, whatever
+        // transaction it was for.
+        if let Some(&stale) = svc.memory.borrow().last_votes.get(to) {
+            return stale;
+        }
+    }
+    false
+}
+
+/// The participant's vote on `order`, or None if none came in time.
+async fn heard_vote(
+    svc: &OrderService,
+    to: &str,
+    order: u64,
+    lines: Vec<(u32, i64)>,
+) -> Option<bool> {
+    let reply = svc
         .net
         .call(to, &Msg::Prepare { order, lines }, &VOTE)
         .await
-    {
+        .ok()?;
+    Some(match reply {
         // Votes are matched to their transaction: a vote for another order is not this one's.
-        Ok(Msg::Answer { order: o, answer }) if o == order => match answer {
+        Msg::Answer { order: o, answer } if o == order => match answer {
             // Replayed: the participant saw this prepare before (the first send, a retry or a
             // duplicate) and votes again; one vote per participant. A duplicated or late vote
             // datagram never reaches here: the call layer ignores it (probe
@@ -100,12 +128,8 @@ async fn vote(svc: &OrderService, to: &str, order: u64, lines: Vec<(u32, i64)>) 
                 false
             }
         },
-        Ok(_) => false,
-        Err(_) => {
-            svc.ctx.probe("2pc.vote_timeout");
-            false
-        }
-    }
+        _ => false,
+    })
 }
 
 async fn vote_payment(svc: &OrderService, r: &OrderRequest) -> bool {
