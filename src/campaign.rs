@@ -83,6 +83,7 @@ pub struct Outcome {
     pub trace_hash: u64,
     pub violations: Vec<Violation>,
     pub probes: BTreeMap<String, u64>,
+    pub died_at: BTreeMap<String, u64>,
     pub sim_ms: u64,
 }
 
@@ -110,6 +111,10 @@ pub struct Report {
     pub violations_by_invariant: BTreeMap<String, u64>,
     pub probes: BTreeMap<String, u64>,
     pub probes_never_reached: Vec<String>,
+    /// How often a host died at each of the protocol's crash points.
+    pub crash_points: BTreeMap<String, u64>,
+    /// Crash points no run died at: claims of surviving them are untested.
+    pub crash_points_never_hit: Vec<String>,
     /// Hash over every (seed, trace hash) pair in seed order: equal campaigns, equal hash.
     pub campaign_hash: String,
     pub simulated_secs: f64,
@@ -175,6 +180,7 @@ pub fn campaign(spec: &Spec, config: &SimConfig, stop: &AtomicBool) -> std::io::
                     trace_hash: r.report.trace_hash,
                     violations: r.report.violations,
                     probes: r.report.probes,
+                    died_at: r.report.died_at,
                     sim_ms: r.report.stats.sim_ms,
                 };
                 if tx.send((outcome, failed.then_some(r.plan))).is_err() {
@@ -277,6 +283,14 @@ fn summarize(
         .into_iter()
         .map(|p| (p, 0))
         .collect();
+    let mut died_at: BTreeMap<String, u64> = spec
+        .target
+        .scenario()
+        .topology()
+        .crash_points
+        .into_iter()
+        .map(|(_, p)| (p, 0))
+        .collect();
     let mut hash = Fnv64::new();
     let mut sim_ms = 0u64;
     for o in outcomes.values() {
@@ -292,6 +306,9 @@ fn summarize(
         for (p, n) in &o.probes {
             *probes.entry(p.clone()).or_insert(0) += n;
         }
+        for (p, n) in &o.died_at {
+            *died_at.entry(p.clone()).or_insert(0) += n;
+        }
     }
     let runs = outcomes.len() as u64;
     Report {
@@ -304,18 +321,25 @@ fn summarize(
         failed: failures.len() as u64,
         failures,
         violations_by_invariant: by_invariant,
-        probes_never_reached: probes
-            .iter()
-            .filter(|(_, n)| **n == 0)
-            .map(|(p, _)| p.clone())
-            .collect(),
+        probes_never_reached: never(&probes),
         probes,
+        crash_points_never_hit: never(&died_at),
+        crash_points: died_at,
         campaign_hash: format!("{:#018x}", hash.finish()),
         simulated_secs: sim_ms as f64 / 1000.0,
         interrupted,
         wall_secs: wall,
         seeds_per_sec: if wall > 0.0 { runs as f64 / wall } else { 0.0 },
     }
+}
+
+/// The names whose count is zero.
+fn never(counts: &BTreeMap<String, u64>) -> Vec<String> {
+    counts
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(p, _)| p.clone())
+        .collect()
 }
 
 fn write_report(out: &Path, r: &Report) -> std::io::Result<()> {
@@ -359,6 +383,16 @@ pub fn summary_md(r: &Report) -> String {
         s.push_str(&format!(
             "\nBlind spots (probes never reached): {}\n",
             r.probes_never_reached.join(", ")
+        ));
+    }
+    s.push_str("\n| crash point | hosts died there |\n|---|---:|\n");
+    for (k, n) in &r.crash_points {
+        s.push_str(&format!("| {k} | {n} |\n"));
+    }
+    if !r.crash_points_never_hit.is_empty() {
+        s.push_str(&format!(
+            "\nCrash points never hit: {}\n",
+            r.crash_points_never_hit.join(", ")
         ));
     }
     if !r.failures.is_empty() {

@@ -437,8 +437,8 @@ fn main_job() -> Result<ExitCode, Usage> {
     let stop = AtomicBool::new(false);
     let config = SimConfig::default();
     println!(
-        "{:<16} {:>6} {:>8} {:<32} {:>8} {:>9}",
-        "protocol", "seeds", "failed", "violations by invariant", "probes", "seeds/s"
+        "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9}",
+        "protocol", "seeds", "failed", "violations by invariant", "probes", "crash pts", "seeds/s"
     );
     let mut ok = true;
     for p in registry::protocols() {
@@ -463,8 +463,9 @@ fn main_job() -> Result<ExitCode, Usage> {
             .map(|(k, n)| format!("{k}:{n}"))
             .collect();
         let reached = r.probes.values().filter(|n| **n > 0).count();
+        let hit = r.crash_points.len() - r.crash_points_never_hit.len();
         println!(
-            "{:<16} {:>6} {:>8} {:<32} {:>8} {:>9.0}{}",
+            "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9.0}{}",
             p.name,
             r.runs,
             r.failed,
@@ -474,6 +475,7 @@ fn main_job() -> Result<ExitCode, Usage> {
                 by.join(" ")
             },
             format!("{reached}/{}", r.probes.len()),
+            format!("{hit}/{}", r.crash_points.len()),
             r.seeds_per_sec,
             if p.baseline {
                 "  (baseline: violations expected)"

@@ -186,6 +186,13 @@ fn jobs_and_shards(target: (&str, &str)) {
     assert_eq!(strip(one.clone()), strip(two));
     assert!(one["failed"].as_u64().unwrap() > 0);
     assert_eq!(one["runs"], 60);
+    let died: u64 = one["crash_points"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert!(died > 0, "no host died at a crash point in 60 seeds: {one}");
 
     let mut union = std::collections::BTreeSet::new();
     let mut runs = 0;
@@ -270,8 +277,8 @@ fn a_killed_campaign_has_saved_every_failure_it_reported() {
 
 #[test]
 fn shrink_makes_a_smaller_case_that_still_fails_the_same_way_and_replays() {
-    for (p, bug, seed) in [(P, BUG, "0x10"), ("2pc", "2pc-decision-not-logged", "0x8")] {
-        shrinks((p, bug), seed);
+    for target in FAILING {
+        shrinks(target, &first_failing_seed(target));
     }
     let d = tempfile::tempdir().unwrap();
     let case = d.path().join("case.json");
@@ -285,6 +292,13 @@ fn shrink_makes_a_smaller_case_that_still_fails_the_same_way_and_replays() {
         case.to_str().unwrap(),
     ]);
     assert_eq!(code, 1, "a clean seed does not shrink: {out}");
+}
+
+/// The first seed of 0..200 that `target` fails, as a campaign reports it.
+fn first_failing_seed(target: (&str, &str)) -> String {
+    let d = tempfile::tempdir().unwrap();
+    let r = campaign(d.path(), target, &["--seeds", "200"]);
+    r["failures"][0]["seed"].as_u64().unwrap().to_string()
 }
 
 fn shrinks((p, bug): (&str, &str), seed: &str) {

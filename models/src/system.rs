@@ -10,6 +10,7 @@ use dtx_invariants::{check_end, Monitor};
 
 use crate::journal::Journal;
 use crate::knobs::Knobs;
+pub use crate::services::holdings::Uses;
 use crate::services::holdings::{self as holdings_service, Book};
 use crate::services::order::{self, Flow, OrderDb};
 use crate::services::{broker, client, payment};
@@ -31,17 +32,6 @@ pub struct ProtocolSpec {
     pub uses: Uses,
     /// Whether it calls the card gateway (its probes count as reachable).
     pub pays: bool,
-}
-
-/// The participant operations a protocol uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Uses {
-    /// Take (one phase).
-    Take,
-    /// Reserve / confirm / cancel.
-    Tcc,
-    /// XA branches: prepare / commit / rollback.
-    Xa,
 }
 
 /// The durable state of one run.
@@ -93,12 +83,7 @@ impl OrderSystem {
     pub fn probes(protocol: &ProtocolSpec) -> Vec<String> {
         let mut p: Vec<String> = order::PROBES.iter().map(|s| s.to_string()).collect();
         for book in [Book::Stock, Book::Points] {
-            p.extend(holdings_service::probes(book));
-            match protocol.uses {
-                Uses::Tcc => p.extend(holdings_service::tcc_probes(book)),
-                Uses::Xa => p.extend(holdings_service::xa_probes(book)),
-                Uses::Take => {}
-            }
+            p.extend(holdings_service::probes_of(book, protocol.uses));
         }
         if protocol.pays {
             p.extend(payment::PROBES.iter().map(|s| s.to_string()));
@@ -120,16 +105,18 @@ impl Scenario for OrderSystem {
             .collect();
         for book in [Book::Stock, Book::Points] {
             crash_points.extend(
-                holdings_service::crash_points(book)
+                holdings_service::crash_points(book, self.protocol.uses)
                     .into_iter()
                     .map(|p| (book.host().to_string(), p)),
             );
         }
-        crash_points.extend(
-            payment::CRASH_POINTS
-                .iter()
-                .map(|p| (payment::HOST.to_string(), p.to_string())),
-        );
+        if self.protocol.pays {
+            crash_points.extend(
+                payment::CRASH_POINTS
+                    .iter()
+                    .map(|p| (payment::HOST.to_string(), p.to_string())),
+            );
+        }
         crash_points.extend(
             self.protocol
                 .crash_points

@@ -57,6 +57,8 @@ pub(crate) struct Engine {
     pub trace: RefCell<Trace>,
     pub stats: RefCell<Stats>,
     pub probes: RefCell<BTreeMap<String, u64>>,
+    /// How often a host died at each crash point.
+    pub died_at: RefCell<BTreeMap<String, u64>>,
     pub panics: Rc<RefCell<Vec<String>>>,
     links: RefCell<Links>,
     active: RefCell<BTreeMap<u32, Vec<LinkEffect>>>,
@@ -89,6 +91,7 @@ impl Engine {
             trace: RefCell::new(Trace::new(names.to_vec())),
             stats: RefCell::new(Stats::default()),
             probes: RefCell::new(BTreeMap::new()),
+            died_at: RefCell::new(BTreeMap::new()),
             panics: Rc::new(RefCell::new(Vec::new())),
             links: RefCell::new(Links::healthy(names.len())),
             active: RefCell::new(BTreeMap::new()),
@@ -327,6 +330,9 @@ impl Engine {
         host.released.borrow_mut().clear();
         for d in host.durables.borrow().iter() {
             d.borrow_mut().crashed();
+        }
+        if let Some(p) = &point {
+            *self.died_at.borrow_mut().entry(p.clone()).or_insert(0) += 1;
         }
         self.record(EventKind::Crash { host: id, point });
         self.stats.borrow_mut().crashes += 1;

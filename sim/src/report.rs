@@ -80,6 +80,9 @@ pub struct RunReport {
     pub stats: Stats,
     /// How often each probe was reached.
     pub probes: BTreeMap<String, u64>,
+    /// How often a host died at each named crash point (the plan armed it and code passed it).
+    #[serde(default)]
+    pub died_at: BTreeMap<String, u64>,
 }
 
 impl RunReport {

@@ -238,6 +238,7 @@ impl Runner {
             quiescent,
             stats,
             probes: engine.probes.borrow().clone(),
+            died_at: engine.died_at.borrow().clone(),
         };
         Run {
             report,

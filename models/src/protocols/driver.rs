@@ -20,7 +20,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     flow: || Rc::new(Driver),
     crash_points: &[("order", "driver.after_reserve")],
     probes: &[],
-    uses: Uses::Tcc,
+    uses: Uses::ReserveCancel,
     pays: false,
 };
 

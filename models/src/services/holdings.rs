@@ -114,49 +114,66 @@ impl Book {
     }
 }
 
-/// The crash points of a holdings service: after each kind of commit, before the answer.
-pub fn crash_points(book: Book) -> Vec<String> {
-    [
-        "after_reserve_commit",
-        "after_confirm_commit",
-        "after_cancel_commit",
-        "after_take_commit",
-        "after_prepare",
-        "after_commit_applied",
-        "after_rollback_applied",
-    ]
-    .iter()
-    .map(|p| format!("{}.{p}", book.host()))
-    .collect()
+/// The participant operations a protocol uses (they decide which crash points and probes of
+/// the holdings services it can reach).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Uses {
+    /// Reserve and cancel only (the trivial driver).
+    ReserveCancel,
+    /// Take (one phase).
+    Take,
+    /// Reserve / confirm / cancel.
+    Tcc,
+    /// XA branches: prepare / commit / rollback.
+    Xa,
 }
 
-/// Probes a holdings service can reach in every protocol.
-pub fn probes(book: Book) -> Vec<String> {
-    ["replay_served"]
+fn named(book: Book, names: &[&str]) -> Vec<String> {
+    names
         .iter()
         .map(|p| format!("{}.{p}", book.host()))
         .collect()
 }
 
-/// Probes of the try-confirm-cancel operations.
-pub fn tcc_probes(book: Book) -> Vec<String> {
-    ["empty_cancel", "reserve_after_cancel"]
-        .iter()
-        .map(|p| format!("{}.{p}", book.host()))
-        .collect()
+/// The crash points of a holdings service for the operations in use: after each commit,
+/// before the answer.
+pub fn crash_points(book: Book, uses: Uses) -> Vec<String> {
+    named(
+        book,
+        match uses {
+            Uses::ReserveCancel => &["after_reserve_commit", "after_cancel_commit"],
+            Uses::Take => &["after_take_commit"],
+            Uses::Tcc => &[
+                "after_reserve_commit",
+                "after_confirm_commit",
+                "after_cancel_commit",
+            ],
+            Uses::Xa => &[
+                "after_prepare",
+                "after_commit_applied",
+                "after_rollback_applied",
+            ],
+        },
+    )
 }
 
-/// Probes of the 2PC branch operations.
-pub fn xa_probes(book: Book) -> Vec<String> {
-    [
-        "prepared_recovered",
-        "in_doubt_asked",
-        "in_doubt_resolved",
-        "rollback_fenced",
-    ]
-    .iter()
-    .map(|p| format!("{}.{p}", book.host()))
-    .collect()
+/// The probes a holdings service can reach with the operations in use.
+pub fn probes_of(book: Book, uses: Uses) -> Vec<String> {
+    named(
+        book,
+        match uses {
+            Uses::ReserveCancel => &["replay_served", "empty_cancel", "reserve_after_cancel"],
+            Uses::Take => &["replay_served"],
+            Uses::Tcc => &["replay_served", "empty_cancel", "reserve_after_cancel"],
+            Uses::Xa => &[
+                "replay_served",
+                "prepared_recovered",
+                "in_doubt_asked",
+                "in_doubt_resolved",
+                "rollback_fenced",
+            ],
+        },
+    )
 }
 
 /// The order a holdings request is about.
