@@ -36,6 +36,8 @@ mod runner;
 mod scenario;
 mod seed;
 mod selfcheck;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 pub mod swarm;
 mod trace;
 
