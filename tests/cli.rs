@@ -408,3 +408,26 @@ fn ctrl_c_stops_a_campaign_with_exit_130_and_writes_the_partial_report() {
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("interrupted"), "{summary}");
 }
+
+#[test]
+fn campaign_over_all_runs_every_protocol_but_the_baselines() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("all");
+    let (code, stdout, err) = dtx(&[
+        "campaign",
+        "--protocol",
+        "all",
+        "--seeds",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    for p in ["2pc", "driver", P] {
+        assert_eq!(json(&out.join(p).join("report.json"))["runs"], 20, "{p}");
+    }
+    assert!(
+        !out.join("1pc").exists(),
+        "the 1pc baseline fails by design and is left out of 'all'"
+    );
+}
