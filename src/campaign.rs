@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use crate::case::{Case, Expect};
+use crate::coverage::{Coverage, RunCoverage};
 use crate::registry::Target;
 
 /// Which part of the seed space a campaign covers.
@@ -85,6 +86,7 @@ pub struct Outcome {
     pub probes: BTreeMap<String, u64>,
     pub died_at: BTreeMap<String, u64>,
     pub sim_ms: u64,
+    pub coverage: RunCoverage,
 }
 
 /// A failing seed in the report.
@@ -115,6 +117,8 @@ pub struct Report {
     pub crash_points: BTreeMap<String, u64>,
     /// Crash points no run died at: claims of surviving them are untested.
     pub crash_points_never_hit: Vec<String>,
+    /// Fault kinds planned and biting, runs without effect, unsettled runs, boundary crashes.
+    pub coverage: Coverage,
     /// Hash over every (seed, trace hash) pair in seed order: equal campaigns, equal hash.
     pub campaign_hash: String,
     pub simulated_secs: f64,
@@ -175,7 +179,9 @@ pub fn campaign(spec: &Spec, config: &SimConfig, stop: &AtomicBool) -> std::io::
                 )
                 .expect("generated plans fit");
                 let failed = !r.report.violations.is_empty();
+                let coverage = RunCoverage::of(&r.report);
                 let outcome = Outcome {
+                    coverage,
                     seed: r.report.seed,
                     trace_hash: r.report.trace_hash,
                     violations: r.report.violations,
@@ -293,7 +299,9 @@ fn summarize(
         .collect();
     let mut hash = Fnv64::new();
     let mut sim_ms = 0u64;
+    let mut coverage = Coverage::default();
     for o in outcomes.values() {
+        coverage.add(&o.coverage);
         hash.write_u64(o.seed.0);
         hash.write_u64(o.trace_hash);
         sim_ms += o.sim_ms;
@@ -325,6 +333,7 @@ fn summarize(
         probes,
         crash_points_never_hit: never(&died_at),
         crash_points: died_at,
+        coverage,
         campaign_hash: format!("{:#018x}", hash.finish()),
         simulated_secs: sim_ms as f64 / 1000.0,
         interrupted,
@@ -395,6 +404,8 @@ pub fn summary_md(r: &Report) -> String {
             r.crash_points_never_hit.join(", ")
         ));
     }
+    s.push_str("\n## Faults\n\n");
+    s.push_str(&r.coverage.markdown(r.runs));
     if !r.failures.is_empty() {
         s.push_str("\n## Failures\n\n");
         for f in &r.failures {

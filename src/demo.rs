@@ -72,6 +72,7 @@ impl Scenario for Transfer {
                 .iter()
                 .map(|b| (b.to_string(), AFTER_WITHDRAW.to_string()))
                 .collect(),
+            ..Topology::default()
         }
     }
 
@@ -190,6 +191,6 @@ async fn transfers(ctx: HostCtx, client: u64, ids: Vec<u64>) {
         let _ = net
             .call("bank-b", &Msg::Deposit { id, amount }, &patient)
             .await;
-        tokio::time::sleep(Duration::from_millis(300 + 100 * client)).await;
+        ctx.sleep(Duration::from_millis(300 + 100 * client)).await;
     }
 }

@@ -2,6 +2,7 @@
 
 mod campaign;
 mod case;
+mod coverage;
 mod demo;
 mod registry;
 mod shrink;
@@ -211,7 +212,11 @@ fn print_report(target: &Target, r: &RunReport) {
         r.stats.duplicated,
         r.stats.held,
         r.stats.crashes,
-        if r.quiescent { "" } else { ", NOT quiescent" }
+        if r.quiescent {
+            ", quiescent".to_string()
+        } else {
+            format!(", NOT quiescent (busy: {})", r.busy.join("; "))
+        }
     );
     for v in &r.violations {
         println!("  VIOLATION {} at {}ms: {}", v.invariant, v.at_ms, v.detail);
@@ -237,7 +242,7 @@ fn run_one(
         &SimConfig::default(),
     )?;
     if trace {
-        print!("{}", r.plan);
+        print!("{}", r.plan.render(&r.report.bitten));
         print!("{}", r.trace.timeline());
     }
     if let Some(path) = mermaid {
@@ -442,8 +447,16 @@ fn main_job() -> Result<ExitCode, Usage> {
     let stop = AtomicBool::new(false);
     let config = SimConfig::default();
     println!(
-        "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9}",
-        "protocol", "seeds", "failed", "violations by invariant", "probes", "crash pts", "seeds/s"
+        "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9} {:>9} {:>9}",
+        "protocol",
+        "seeds",
+        "failed",
+        "violations by invariant",
+        "probes",
+        "crash pts",
+        "unsettled",
+        "no-fault",
+        "seeds/s"
     );
     let mut ok = true;
     for p in registry::protocols() {
@@ -470,7 +483,7 @@ fn main_job() -> Result<ExitCode, Usage> {
         let reached = r.probes.values().filter(|n| **n > 0).count();
         let hit = r.crash_points.len() - r.crash_points_never_hit.len();
         println!(
-            "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9.0}{}",
+            "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9} {:>9} {:>9.0}{}",
             p.name,
             r.runs,
             r.failed,
@@ -481,6 +494,8 @@ fn main_job() -> Result<ExitCode, Usage> {
             },
             format!("{reached}/{}", r.probes.len()),
             format!("{hit}/{}", r.crash_points.len()),
+            r.coverage.unsettled_runs,
+            r.coverage.runs_without_fault_effect,
             r.seeds_per_sec,
             if p.baseline {
                 "  (baseline: violations expected)"
@@ -488,6 +503,15 @@ fn main_job() -> Result<ExitCode, Usage> {
                 ""
             }
         );
+        if p.baseline && r.failed == 0 {
+            // A baseline that stops failing means the faults stopped biting (or the checkers
+            // went blind): the main job is not green on that.
+            ok = false;
+            println!(
+                "  BASELINE CLEAN: {} showed no violation in {} seeds; the harness would miss what it exists to find",
+                p.name, r.runs
+            );
+        }
         if !p.baseline && r.failed > 0 {
             ok = false;
             for f in &r.failures {

@@ -75,7 +75,7 @@ fn proptest_shrinks_a_bug_knob_failure_to_a_smaller_plan_with_the_same_invariant
         minimal
             .faults
             .iter()
-            .any(|f| matches!(&f.effect, dtx_sim::Effect::Crash { host } | dtx_sim::Effect::CrashPoint { host, .. } if host == "stock" || host == "points")),
+            .any(|f| matches!(&f.effect, dtx_sim::Effect::Crash { host } | dtx_sim::Effect::CrashPoint { host, .. } | dtx_sim::Effect::Boundary { host, .. } if host == "stock" || host == "points")),
         "the bug needs a participant to crash:\n{minimal}"
     );
 }

@@ -109,3 +109,39 @@ fn blocking_while_the_coordinator_is_down_is_no_violation_but_after_its_restart_
         r.violations
     );
 }
+
+/// 1pc with the workload's business failures switched off: every card pays and no order has
+/// to fail on a business rule.
+fn faults_only_1pc(start: Start) -> RunReport {
+    let mut system = OrderSystem::new(one_pc::SPEC);
+    system.shape.business_failures = false;
+    run(&mut system, start, &SimConfig::default())
+        .unwrap()
+        .report
+}
+
+#[test]
+fn the_1pc_baseline_keeps_failing_because_of_faults() {
+    // Without faults and without business failures, 1pc has nothing to get wrong …
+    for s in 0..20 {
+        let r = faults_only_1pc(Start::Plan(Plan::calm(Seed(s), 20_000)));
+        assert!(
+            r.is_clean(),
+            "seed {s}: calm 1pc without business failures broke {:?}",
+            r.violations
+        );
+    }
+    // … so when it charges for an order it did not confirm ("payment succeeded, reply
+    // lost"), a fault did it.
+    const FAULT_BOUND: u64 = 300;
+    let caught = (0..FAULT_BOUND).find(|s| {
+        faults_only_1pc(Start::Seed(Seed(*s)))
+            .violations
+            .iter()
+            .any(|v| v.invariant == "no-unmatched-charge")
+    });
+    let seed = caught.unwrap_or_else(|| {
+        panic!("1pc without business failures never broke no-unmatched-charge in seeds 0..{FAULT_BOUND}")
+    });
+    eprintln!("1pc without business failures: no-unmatched-charge caught at seed {seed}");
+}

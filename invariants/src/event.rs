@@ -43,6 +43,34 @@ pub enum BranchState {
     RolledBack,
 }
 
+/// What a client asked for: the order's content as the client submitted it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Asked {
+    pub user: UserId,
+    pub lines: Vec<(Sku, u32)>,
+    pub points: i64,
+    pub amount: i64,
+}
+
+/// Why a participant refused, with the numbers that make it true or false.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// Stock: `wanted` units of `sku` asked, only `available` left.
+    Short {
+        sku: Sku,
+        wanted: i64,
+        available: i64,
+    },
+    /// Points: `wanted` points asked of `user`, whose balance is `balance`.
+    PointsShort {
+        user: UserId,
+        wanted: i64,
+        balance: i64,
+    },
+    /// The card gateway declined the order's card.
+    Declined,
+}
+
 /// A committed ledger event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LedgerEvent {
@@ -53,6 +81,8 @@ pub enum LedgerEvent {
         lines: Vec<(Sku, u32)>,
         points: i64,
         amount: i64,
+        /// The order pays with a card that declines every charge (the workload's choice).
+        declining_card: bool,
     },
     /// The order service changed an order's status.
     OrderStatus { order: OrderId, status: OrderStatus },
@@ -136,8 +166,37 @@ pub enum LedgerEvent {
         commit: bool,
         participants: Vec<String>,
     },
-    /// A client submitted an order and expects an answer.
-    ClientAsked { client: ClientId, order: OrderId },
+    /// A participant's store recorded that a cancel (TCC) or rollback (2PC) found nothing to
+    /// undo for the order: an empty rollback, fenced so that a late try or prepare is refused.
+    /// `op` is [`Op::Cancel`] or [`Op::Rollback`].
+    EmptyCancel {
+        order: OrderId,
+        participant: String,
+        op: Op,
+    },
+    /// A participant's store refused a step of an order, with its reason and numbers.
+    Refused {
+        order: OrderId,
+        participant: String,
+        refusal: Refusal,
+    },
+    /// A store reported an error other than a lock conflict (duplicate branch id, missing
+    /// branch, broken store invariant): a bug of its caller.
+    StoreFault {
+        store: String,
+        order: Option<OrderId>,
+        error: String,
+    },
+    /// A client asked the order service for an order id for its `seq`-th order (0-based).
+    ClientWantsId { client: ClientId, seq: u32 },
+    /// A client, handed id `order` for its `seq`-th order, submitted this request and expects
+    /// an answer.
+    ClientAsked {
+        client: ClientId,
+        seq: u32,
+        order: OrderId,
+        request: Asked,
+    },
     /// A client was told an order's outcome.
     ClientTold {
         client: ClientId,

@@ -1,19 +1,17 @@
 //! The monitor: feeds every committed ledger event to the safety checkers (incrementally, in
-//! commit order) and checks the snapshot at the end of a run. Each (invariant, entity) is
-//! reported once — at the event after which it first broke — so one bug does not flood.
+//! commit order). Each (invariant, entity) is reported once — at the event after which it
+//! first broke — so one bug does not flood. (The end-of-run checks are in `end.rs`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checkers::{
-    answered, atomic_commit::AtomicCommit, cancelled_clean, client_truth, confirmed_settled,
-    effects_once::EffectsOnce, no_unmatched_charge, nothing_in_flight, points_conserved,
-    points_conserved::PointsConserved, single_charge::SingleCharge, stock_conserved,
-    stock_conserved::StockConserved, terminated, Finding, SafetyChecker,
+    atomic_commit::AtomicCommit, effects_once::EffectsOnce, points_conserved::PointsConserved,
+    refusal_truthful::RefusalTruthful, single_charge::SingleCharge,
+    stock_conserved::StockConserved, store_sound::StoreSound, SafetyChecker,
 };
 use crate::event::LedgerEvent;
 use crate::ids::{Sku, UserId};
 use crate::invariant::Invariant;
-use crate::snapshot::Snapshot;
 use crate::violation::{Entity, Violation};
 
 /// Incremental safety checking over a run's ledger events.
@@ -34,6 +32,8 @@ impl Monitor {
                 Box::new(SingleCharge::default()),
                 Box::new(EffectsOnce::default()),
                 Box::new(AtomicCommit::default()),
+                Box::new(RefusalTruthful::new(initial_stock, initial_points)),
+                Box::new(StoreSound),
             ],
             events: 0,
             broken: BTreeSet::new(),
@@ -72,67 +72,6 @@ impl Monitor {
     pub fn events(&self) -> usize {
         self.events
     }
-}
-
-fn wrap(invariant: Invariant, at_ms: u64, found: Vec<Finding>) -> impl Iterator<Item = Violation> {
-    found.into_iter().map(move |(entity, detail)| Violation {
-        invariant,
-        entity,
-        detail,
-        at_ms,
-        after_event: None,
-    })
-}
-
-/// The end-of-run checks on the snapshot. Conservation always; the quiescence invariants only
-/// when the run reached quiescence (otherwise things are legitimately in flight); the
-/// liveness invariants always (at quiescence they must hold too).
-pub fn check_end(snapshot: &Snapshot, at_ms: u64, quiescent: bool) -> Vec<Violation> {
-    let mut v: Vec<Violation> = Vec::new();
-    v.extend(wrap(
-        Invariant::StockConserved,
-        at_ms,
-        stock_conserved::check_snapshot(snapshot),
-    ));
-    v.extend(wrap(
-        Invariant::PointsConserved,
-        at_ms,
-        points_conserved::check_snapshot(snapshot),
-    ));
-    if quiescent {
-        v.extend(wrap(
-            Invariant::NoUnmatchedCharge,
-            at_ms,
-            no_unmatched_charge::check(snapshot),
-        ));
-        v.extend(wrap(
-            Invariant::ConfirmedSettled,
-            at_ms,
-            confirmed_settled::check(snapshot),
-        ));
-        v.extend(wrap(
-            Invariant::CancelledClean,
-            at_ms,
-            cancelled_clean::check(snapshot),
-        ));
-        v.extend(wrap(
-            Invariant::NothingInFlight,
-            at_ms,
-            nothing_in_flight::check(snapshot),
-        ));
-        v.extend(wrap(
-            Invariant::ClientTruth,
-            at_ms,
-            client_truth::check(snapshot),
-        ));
-    }
-    v.extend(wrap(
-        Invariant::Terminated,
-        at_ms,
-        terminated::check(snapshot),
-    ));
-    v.extend(wrap(Invariant::Answered, at_ms, answered::check(snapshot)));
-    v
 }
 
 #[cfg(test)]
@@ -174,5 +113,126 @@ mod tests {
         assert_eq!(index, 1);
         assert!(event.contains("order: 2"), "{event}");
         assert!(v.to_string().contains("first broken after ledger event #1"));
+    }
+
+    /// One small sequence per safety invariant, each breaking that invariant only.
+    fn breaking(inv: Invariant) -> Vec<LedgerEvent> {
+        use crate::event::{Op, Refusal};
+        use crate::testkit::{effect, refused};
+        match inv {
+            Invariant::StockConserved => vec![LedgerEvent::StockTaken {
+                sku: 0,
+                order: 1,
+                qty: 2,
+            }],
+            Invariant::PointsConserved => vec![LedgerEvent::PointsTaken {
+                user: 0,
+                order: 1,
+                points: 2,
+            }],
+            Invariant::SingleCharge => vec![LedgerEvent::ChargeRefunded {
+                charge: 1,
+                order: 1,
+                amount: 5,
+            }],
+            Invariant::EffectsOnce => vec![effect(1, "stock", Op::Cancel)],
+            Invariant::AtomicCommit => vec![
+                LedgerEvent::Decision {
+                    order: 1,
+                    commit: true,
+                    participants: vec![],
+                },
+                LedgerEvent::Decision {
+                    order: 1,
+                    commit: false,
+                    participants: vec![],
+                },
+            ],
+            Invariant::RefusalTruthful => vec![refused(1, Refusal::Declined)],
+            Invariant::StoreSound => vec![LedgerEvent::StoreFault {
+                store: "stock".into(),
+                order: Some(1),
+                error: "duplicate branch 1".into(),
+            }],
+            other => panic!("{other} is not a safety invariant"),
+        }
+    }
+
+    fn fired(events: &[LedgerEvent]) -> BTreeSet<Invariant> {
+        let mut m = Monitor::new(&BTreeMap::from([(0, 1)]), &BTreeMap::from([(0, 1)]));
+        for (i, e) in events.iter().enumerate() {
+            m.apply(i as u64, e);
+        }
+        m.violations().iter().map(|v| v.invariant).collect()
+    }
+
+    #[test]
+    fn the_monitor_runs_every_safety_checker() {
+        for inv in Invariant::ALL
+            .into_iter()
+            .filter(|i| i.phase() == crate::invariant::Phase::Safety)
+        {
+            assert_eq!(fired(&breaking(inv)), BTreeSet::from([inv]), "{inv}");
+        }
+    }
+
+    #[test]
+    fn refusals_are_judged_against_the_initial_ledger() {
+        use crate::event::Refusal;
+        use crate::testkit::refused;
+        let short = |available| {
+            refused(
+                1,
+                Refusal::Short {
+                    sku: 0,
+                    wanted: 2,
+                    available,
+                },
+            )
+        };
+        let points_short = |balance| {
+            refused(
+                1,
+                Refusal::PointsShort {
+                    user: 0,
+                    wanted: 2,
+                    balance,
+                },
+            )
+        };
+        assert!(fired(&[short(1), points_short(1)]).is_empty());
+        assert_eq!(
+            fired(&[short(0)]),
+            BTreeSet::from([Invariant::RefusalTruthful])
+        );
+        assert_eq!(
+            fired(&[points_short(0)]),
+            BTreeSet::from([Invariant::RefusalTruthful])
+        );
+    }
+
+    #[test]
+    fn every_store_fault_of_another_store_is_reported() {
+        let fault = |store: &str| LedgerEvent::StoreFault {
+            store: store.into(),
+            order: None,
+            error: "missing branch".into(),
+        };
+        let mut m = Monitor::new(&BTreeMap::new(), &BTreeMap::new());
+        for (i, e) in [fault("stock"), fault("points"), fault("stock")]
+            .iter()
+            .enumerate()
+        {
+            m.apply(i as u64, e);
+        }
+        let entities: Vec<Entity> = m.violations().iter().map(|v| v.entity.clone()).collect();
+        assert_eq!(
+            entities,
+            vec![
+                Entity::Store("stock".into()),
+                Entity::Store("points".into())
+            ]
+        );
+        assert_eq!(m.events(), 3);
     }
 }

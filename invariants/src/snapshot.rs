@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{OrderStatus, Told};
+use crate::event::{Asked, OrderStatus, Told};
 use crate::ids::{ChargeId, ClientId, OrderId, Sku, UserId};
 
 /// An order as the order service holds it.
@@ -70,10 +70,19 @@ pub struct Snapshot {
     pub prepared_branches: Vec<(OrderId, String)>,
     /// Outbox rows not delivered to the broker: (service, sequence).
     pub undelivered_outbox: Vec<(String, u64)>,
-    /// Orders clients submitted.
-    pub asked: Vec<(ClientId, OrderId)>,
+    /// Requests for an order id clients made: (client, seq).
+    pub id_requests: Vec<(ClientId, u32)>,
+    /// Orders clients submitted: (client, seq, order, what it asked for).
+    pub asked: Vec<(ClientId, u32, OrderId, Asked)>,
     /// What clients were told.
     pub told: Vec<(ClientId, OrderId, Told)>,
+    /// What was still busy when the run ended without becoming quiescent (orders pending,
+    /// client requests unanswered, datagrams in flight or held, hosts with retries under way,
+    /// rows unpublished, …). Empty for a quiescent run.
+    pub busy: Vec<String>,
+    /// Ledger events committed after the run became quiescent (in the tail the engine steps
+    /// after the verdict): (simulated ms, event rendered). Each is a `settled` violation.
+    pub after_quiescence: Vec<(u64, String)>,
 }
 
 impl Snapshot {

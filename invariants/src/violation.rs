@@ -20,6 +20,12 @@ pub enum Entity {
     Effect(OrderId, String, String),
     /// An outbox row: (service, sequence).
     Outbox(String, u64),
+    /// A store (by service name).
+    Store(String),
+    /// A client's `seq`-th request for an order id.
+    IdRequest(ClientId, u32),
+    /// The run as a whole (quiescence).
+    Run,
 }
 
 impl fmt::Display for Entity {
@@ -32,6 +38,9 @@ impl fmt::Display for Entity {
             Entity::Client(c, o) => write!(f, "client {c} / order {o}"),
             Entity::Effect(o, p, op) => write!(f, "order {o} {p} {op}"),
             Entity::Outbox(s, q) => write!(f, "outbox {s} #{q}"),
+            Entity::Store(s) => write!(f, "store {s}"),
+            Entity::IdRequest(c, n) => write!(f, "client {c} id request {n}"),
+            Entity::Run => write!(f, "the run"),
         }
     }
 }

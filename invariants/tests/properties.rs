@@ -1,11 +1,13 @@
-//! Property tests: random legal event sequences (reserve/confirm/cancel of stock and points,
-//! charge/refund in legal orders, interleaved across orders) fire no checker; the same
-//! sequences with one injected illegal event fire the checker that owns it.
+//! Property tests: random legal event sequences (id requests and requests of clients,
+//! reserve/confirm/cancel of stock and points, true refusals, declined cards, empty cancels,
+//! charges, interleaved across orders) fire no checker, neither incrementally nor at the end;
+//! the same sequences with one injected illegal event fire the checker that owns it.
 
 use std::collections::BTreeMap;
 
 use dtx_invariants::{
-    check_end, Invariant, LedgerEvent, Monitor, Op, OrderRecord, OrderStatus, Snapshot, Told,
+    check_end, Asked, Invariant, LedgerEvent, Monitor, Op, OrderRecord, OrderStatus, Refusal,
+    Snapshot, Told,
 };
 use proptest::prelude::*;
 
@@ -14,7 +16,8 @@ const USERS: u32 = 2;
 const STOCK: i64 = 4;
 const POINTS: i64 = 15;
 
-/// One order's plan: lines, points, amount, and whether it ends confirmed.
+/// One order's plan: lines, points, amount, whether it ends confirmed, whether its card
+/// declines.
 #[derive(Clone, Debug)]
 struct OrderPlan {
     lines: Vec<(u32, u32)>,
@@ -22,6 +25,7 @@ struct OrderPlan {
     points: i64,
     amount: i64,
     confirm: bool,
+    declining: bool,
 }
 
 fn order_plan() -> impl Strategy<Value = OrderPlan> {
@@ -31,14 +35,18 @@ fn order_plan() -> impl Strategy<Value = OrderPlan> {
         0i64..=6,
         1i64..=50,
         any::<bool>(),
+        proptest::bool::weighted(0.2),
     )
-        .prop_map(|(lines, user, points, amount, confirm)| OrderPlan {
-            lines: lines.into_iter().collect(),
-            user,
-            points,
-            amount,
-            confirm,
-        })
+        .prop_map(
+            |(lines, user, points, amount, confirm, declining)| OrderPlan {
+                lines: lines.into_iter().collect(),
+                user,
+                points,
+                amount,
+                confirm,
+                declining,
+            },
+        )
 }
 
 /// Interleave the orders' steps (the schedule picks which order moves next) and emit the
@@ -85,14 +93,30 @@ fn advance(
     let order = o as u64;
     match step[o] {
         0 => {
+            // Client 0's o-th order: it asks for an id, is handed o, submits.
+            let seq = o as u32;
+            let request = Asked {
+                user: p.user,
+                lines: p.lines.clone(),
+                points: p.points,
+                amount: p.amount,
+            };
+            ev.push(LedgerEvent::ClientWantsId { client: 0, seq });
             ev.push(LedgerEvent::OrderCreated {
                 order,
                 user: p.user,
                 lines: p.lines.clone(),
                 points: p.points,
                 amount: p.amount,
+                declining_card: p.declining,
             });
-            ev.push(LedgerEvent::ClientAsked { client: 0, order });
+            ev.push(LedgerEvent::ClientAsked {
+                client: 0,
+                seq,
+                order,
+                request: request.clone(),
+            });
+            snap.id_requests.push((0, seq));
             snap.orders.insert(
                 order,
                 OrderRecord {
@@ -103,7 +127,7 @@ fn advance(
                     status: OrderStatus::Pending,
                 },
             );
-            snap.asked.push((0, order));
+            snap.asked.push((0, seq, order, request));
         }
         1 => {
             // Try: reserve every line and hold the points, or nothing at all.
@@ -113,7 +137,30 @@ fn advance(
                 .all(|(s, q)| snap.stock[s].available >= i64::from(*q))
                 && snap.points[&p.user].balance >= p.points;
             ok[o] = fits && p.confirm;
-            if fits {
+            if !fits {
+                // Refuse with the true numbers of the first shortage.
+                let refusal = p
+                    .lines
+                    .iter()
+                    .find(|(s, q)| snap.stock[s].available < i64::from(*q))
+                    .map_or(
+                        Refusal::PointsShort {
+                            user: p.user,
+                            wanted: p.points,
+                            balance: snap.points[&p.user].balance,
+                        },
+                        |(s, q)| Refusal::Short {
+                            sku: *s,
+                            wanted: i64::from(*q),
+                            available: snap.stock[s].available,
+                        },
+                    );
+                ev.push(LedgerEvent::Refused {
+                    order,
+                    participant: "stock".into(),
+                    refusal,
+                });
+            } else {
                 for (s, q) in &p.lines {
                     let row = snap.stock.get_mut(s).unwrap();
                     row.available -= i64::from(*q);
@@ -140,8 +187,15 @@ fn advance(
             }
         }
         2 => {
-            // Pay (only for orders going ahead).
-            if ok[o] {
+            // Pay (only for orders going ahead); a declining card refuses.
+            if ok[o] && p.declining {
+                ok[o] = false;
+                ev.push(LedgerEvent::Refused {
+                    order,
+                    participant: "payment".into(),
+                    refusal: Refusal::Declined,
+                });
+            } else if ok[o] {
                 snap.charges.push(dtx_invariants::ChargeRecord {
                     charge: order,
                     order,
@@ -209,6 +263,13 @@ fn advance(
                     participant: "stock".into(),
                     op,
                 });
+            } else {
+                // Nothing was tried: the cancel finds nothing to undo and fences the branch.
+                ev.push(LedgerEvent::EmptyCancel {
+                    order,
+                    participant: "stock".into(),
+                    op: Op::Cancel,
+                });
             }
         }
         _ => {
@@ -250,6 +311,12 @@ enum Illegal {
     RefundUncaptured,
     RepeatedEffect,
     OverspendPoints,
+    LyingShortage,
+    FalseDecline,
+    StoreFault,
+    HangingTry,
+    EmptyCancelAfterTry,
+    ChangedDecision,
 }
 
 fn illegal() -> impl Strategy<Value = Illegal> {
@@ -260,6 +327,12 @@ fn illegal() -> impl Strategy<Value = Illegal> {
         Just(Illegal::RefundUncaptured),
         Just(Illegal::RepeatedEffect),
         Just(Illegal::OverspendPoints),
+        Just(Illegal::LyingShortage),
+        Just(Illegal::FalseDecline),
+        Just(Illegal::StoreFault),
+        Just(Illegal::HangingTry),
+        Just(Illegal::EmptyCancelAfterTry),
+        Just(Illegal::ChangedDecision),
     ]
 }
 
@@ -332,6 +405,111 @@ fn inject(events: &mut Vec<LedgerEvent>, kind: Illegal, at: usize) -> Invariant 
                 ),
             }
         }
+        Illegal::LyingShortage => (
+            // Availability never exceeds the initial stock: this number is never true.
+            LedgerEvent::Refused {
+                order: 993,
+                participant: "stock".into(),
+                refusal: Refusal::Short {
+                    sku: 2,
+                    wanted: STOCK + 2,
+                    available: STOCK + 1,
+                },
+            },
+            Invariant::RefusalTruthful,
+        ),
+        Illegal::FalseDecline => (
+            LedgerEvent::Refused {
+                order: 992,
+                participant: "payment".into(),
+                refusal: Refusal::Declined,
+            },
+            Invariant::RefusalTruthful,
+        ),
+        Illegal::StoreFault => (
+            LedgerEvent::StoreFault {
+                store: "stock".into(),
+                order: Some(991),
+                error: "duplicate branch 991".into(),
+            },
+            Invariant::StoreSound,
+        ),
+        Illegal::HangingTry => {
+            // A try lands after the branch's empty cancel (or a fresh branch's).
+            let fence = events
+                .iter()
+                .position(|e| matches!(e, LedgerEvent::EmptyCancel { .. }));
+            let (i, order) = match fence {
+                Some(i) => {
+                    let LedgerEvent::EmptyCancel { order, .. } = events[i] else {
+                        unreachable!()
+                    };
+                    (i, order)
+                }
+                None => {
+                    events.insert(
+                        at,
+                        LedgerEvent::EmptyCancel {
+                            order: 990,
+                            participant: "stock".into(),
+                            op: Op::Cancel,
+                        },
+                    );
+                    (at, 990)
+                }
+            };
+            let later = i + 1 + at % (events.len() - i);
+            events.insert(
+                later,
+                LedgerEvent::Effect {
+                    order,
+                    participant: "stock".into(),
+                    op: Op::Try,
+                },
+            );
+            return Invariant::EffectsOnce;
+        }
+        Illegal::EmptyCancelAfterTry => {
+            let tried = events
+                .iter()
+                .position(|e| matches!(e, LedgerEvent::Effect { op: Op::Try, .. }));
+            let Some(i) = tried else {
+                // Nothing tried: a cancel with no try instead.
+                events.insert(
+                    at,
+                    LedgerEvent::Effect {
+                        order: 989,
+                        participant: "stock".into(),
+                        op: Op::Cancel,
+                    },
+                );
+                return Invariant::EffectsOnce;
+            };
+            let LedgerEvent::Effect { order, .. } = events[i] else {
+                unreachable!()
+            };
+            let later = i + 1 + at % (events.len() - i);
+            events.insert(
+                later,
+                LedgerEvent::EmptyCancel {
+                    order,
+                    participant: "stock".into(),
+                    op: Op::Cancel,
+                },
+            );
+            return Invariant::EffectsOnce;
+        }
+        Illegal::ChangedDecision => {
+            let decision = |commit| LedgerEvent::Decision {
+                order: 988,
+                commit,
+                participants: vec!["stock".into()],
+            };
+            events.insert(at, decision(true));
+            let later = at + 1 + at % (events.len() - at);
+            events.insert(later, decision(false));
+            return Invariant::AtomicCommit;
+        }
         Illegal::RepeatedEffect => (
             LedgerEvent::Effect {
                 order: 994,
@@ -354,7 +532,7 @@ proptest! {
         prop_assert!(events.len() >= 4 * plans.len());
         let m = monitor(&events);
         prop_assert!(m.violations().is_empty(), "{:?}", m.violations());
-        let end = check_end(&snap, 0, true);
+        let end = check_end(&snap, 0);
         prop_assert!(end.is_empty(), "{:?}", end);
     }
 

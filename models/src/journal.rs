@@ -1,26 +1,87 @@
-//! The run's journal: every ledger event the services commit, with its simulated time, in
-//! commit order. Scenario-owned (outside every host), appended in the same step as the commit
-//! it records, so it holds exactly what was committed — the checkers' input.
+//! The run's journal: every ledger event the stores commit (and the clients' own records of
+//! what they asked and were told), stamped with the simulated time, in commit order.
+//! Scenario-owned (outside every host). Stores append to it from inside the very `Disk`
+//! write that makes their change durable, so it holds exactly what was committed — the
+//! checkers' input. Protocol code never holds a journal: what is reported is chosen by the
+//! stores, never by the code that drives them.
 
 use std::cell::{Ref, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use dtx_invariants::LedgerEvent;
+use dtx_sim::Clock;
+
+#[derive(Debug, Default)]
+struct Entries {
+    events: Vec<(u64, LedgerEvent)>,
+    /// Client requests not answered yet: (client, seq) → the order id once handed out.
+    waiting: BTreeMap<(u32, u32), Option<u64>>,
+}
 
 /// The journal (cheap to clone: shared).
 #[derive(Clone, Debug, Default)]
-pub struct Journal(Rc<RefCell<Vec<(u64, LedgerEvent)>>>);
+pub struct Journal {
+    entries: Rc<RefCell<Entries>>,
+    /// The run's clock; none in unit tests (every event at 0 ms).
+    clock: Option<Clock>,
+}
 
 impl Journal {
-    /// Record committed events at `at_ms`.
-    pub fn commit(&self, at_ms: u64, events: impl IntoIterator<Item = LedgerEvent>) {
-        self.0
-            .borrow_mut()
-            .extend(events.into_iter().map(|e| (at_ms, e)));
+    /// A journal stamping with the run's `clock`.
+    pub fn new(clock: Clock) -> Self {
+        Journal {
+            entries: Rc::default(),
+            clock: Some(clock),
+        }
+    }
+
+    /// Simulated time now.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.as_ref().map_or(0, Clock::now_ms)
+    }
+
+    /// Record `event`, committed now.
+    pub(crate) fn record(&self, event: LedgerEvent) {
+        let at = self.now_ms();
+        let mut e = self.entries.borrow_mut();
+        match &event {
+            LedgerEvent::ClientWantsId { client, seq } => {
+                e.waiting.insert((*client, *seq), None);
+            }
+            LedgerEvent::ClientAsked {
+                client, seq, order, ..
+            } => {
+                e.waiting.insert((*client, *seq), Some(*order));
+            }
+            LedgerEvent::ClientTold { client, order, .. } => {
+                e.waiting
+                    .retain(|(c, _), o| !(c == client && *o == Some(*order)));
+            }
+            _ => {}
+        }
+        e.events.push((at, event));
+    }
+
+    /// Record every event of `events`, committed now.
+    pub(crate) fn record_all(&self, events: impl IntoIterator<Item = LedgerEvent>) {
+        for e in events {
+            self.record(e);
+        }
     }
 
     /// Everything recorded, in order.
     pub fn entries(&self) -> Ref<'_, Vec<(u64, LedgerEvent)>> {
-        self.0.borrow()
+        Ref::map(self.entries.borrow(), |e| &e.events)
+    }
+
+    /// Client requests still unanswered: (client, seq, the order id once handed out).
+    pub fn unanswered(&self) -> Vec<(u32, u32, Option<u64>)> {
+        self.entries
+            .borrow()
+            .waiting
+            .iter()
+            .map(|((c, s), o)| (*c, *s, *o))
+            .collect()
     }
 }

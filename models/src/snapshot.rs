@@ -100,7 +100,13 @@ pub fn take(s: &Stores<'_>) -> Snapshot {
     });
     for (_, e) in s.journal.entries().iter() {
         match e {
-            LedgerEvent::ClientAsked { client, order } => snap.asked.push((*client, *order)),
+            LedgerEvent::ClientWantsId { client, seq } => snap.id_requests.push((*client, *seq)),
+            LedgerEvent::ClientAsked {
+                client,
+                seq,
+                order,
+                request,
+            } => snap.asked.push((*client, *seq, *order, request.clone())),
             LedgerEvent::ClientTold {
                 client,
                 order,

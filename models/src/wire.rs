@@ -61,6 +61,11 @@ pub enum Msg {
         order: u64,
         status: Status,
     },
+    /// The service's store failed with an error other than a lock conflict (reported as a
+    /// store fault): the request was not applied.
+    Failed {
+        error: String,
+    },
     // order -> stock / points: reserve (sku or user, quantity) lines, confirm, cancel
     Reserve {
         order: u64,

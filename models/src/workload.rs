@@ -1,7 +1,10 @@
 //! The workload a seed generates: a small catalogue (so skus are contended), a few users with
 //! points, and several clients placing orders concurrently. About one order in five fails for
 //! a business reason — not enough stock, not enough points, a declining card — so that
-//! compensation paths run in every seed. Printable as a table.
+//! compensation paths run in every seed. With business failures switched off
+//! ([`WorkloadShape::business_failures`]) no order is meant to fail: every card pays and the
+//! stores hold enough for every order at once, so any failure is caused by a fault.
+//! Printable as a table.
 
 use std::fmt;
 
@@ -46,6 +49,9 @@ pub struct WorkloadShape {
     pub orders_per_client: usize,
     pub skus: usize,
     pub users: usize,
+    /// Orders that must fail on a business rule (more than any sku holds, more points than
+    /// anyone has, a declining card). False: none, and stock and points cover every order.
+    pub business_failures: bool,
 }
 
 impl Default for WorkloadShape {
@@ -55,6 +61,7 @@ impl Default for WorkloadShape {
             orders_per_client: 4,
             skus: 4,
             users: 3,
+            business_failures: true,
         }
     }
 }
@@ -84,8 +91,9 @@ impl Workload {
                         let mut card = Card::Good;
                         // About one order in five is meant to fail on a business rule.
                         match rng.random_range(0..15) {
-                            0 => lines[0].1 += 10,       // more than any sku holds
-                            1 => points += 1_000,        // more points than anyone has
+                            _ if !shape.business_failures => {}
+                            0 => lines[0].1 += 10, // more than any sku holds
+                            1 => points += 1_000,  // more points than anyone has
                             2 => card = Card::Declining, // the card declines
                             _ => {}
                         }
@@ -102,10 +110,32 @@ impl Workload {
                     .collect()
             })
             .collect();
-        Workload {
+        let mut w = Workload {
             stock,
             points,
             clients,
+        };
+        if !shape.business_failures {
+            w.cover_every_order();
+        }
+        w
+    }
+
+    /// Raise stock and points so that every order can be served at once (no order fails on
+    /// a business rule, whatever the interleaving).
+    fn cover_every_order(&mut self) {
+        let (mut units, mut points) = (vec![0; self.stock.len()], vec![0; self.points.len()]);
+        for (_, _, o) in self.orders() {
+            for (sku, qty) in &o.lines {
+                units[*sku as usize] += i64::from(*qty);
+            }
+            points[o.user as usize] += o.points;
+        }
+        for (have, need) in self.stock.iter_mut().zip(units) {
+            *have = (*have).max(need);
+        }
+        for (have, need) in self.points.iter_mut().zip(points) {
+            *have = (*have).max(need);
         }
     }
 
@@ -195,5 +225,35 @@ mod tests {
         }
         let share = doomed as f64 / total as f64;
         assert!((0.12..0.3).contains(&share), "{doomed} of {total} doomed");
+    }
+
+    #[test]
+    fn without_business_failures_every_card_pays_and_the_stores_cover_every_order() {
+        let shape = WorkloadShape {
+            business_failures: false,
+            ..WorkloadShape::default()
+        };
+        for seed in 0..100 {
+            let w = Workload::generate(&Streams::new(Seed(seed)), shape);
+            let with = Workload::generate(&Streams::new(Seed(seed)), WorkloadShape::default());
+            assert_eq!(w.clients.len(), with.clients.len());
+            let mut units = vec![0; w.stock.len()];
+            let mut points = vec![0; w.points.len()];
+            for (_, _, o) in w.orders() {
+                assert_eq!(o.card, Card::Good, "seed {seed}");
+                for (s, q) in &o.lines {
+                    units[*s as usize] += i64::from(*q);
+                }
+                points[o.user as usize] += o.points;
+            }
+            assert!(
+                units.iter().zip(&w.stock).all(|(n, h)| n <= h),
+                "seed {seed}"
+            );
+            assert!(
+                points.iter().zip(&w.points).all(|(n, h)| n <= h),
+                "seed {seed}"
+            );
+        }
     }
 }

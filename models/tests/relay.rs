@@ -44,6 +44,7 @@ impl Scenario for RelayRun {
             servers: vec!["producer".into(), broker::HOST.into()],
             clients: vec!["clock".into()],
             crash_points: vec![("producer".into(), relay::AFTER_PUBLISH.into())],
+            ..Topology::default()
         }
     }
 
@@ -72,14 +73,18 @@ impl Scenario for RelayRun {
             }
         });
         hosts.server(broker::HOST, move |ctx| broker::serve(ctx, log.clone()));
-        hosts.client("clock", |_| tokio::time::sleep(Duration::from_secs(15)));
+        hosts.client("clock", |ctx| async move {
+            ctx.sleep(Duration::from_secs(15)).await;
+        });
     }
 
-    fn settled(&self) -> bool {
-        self.producer
-            .as_ref()
-            .unwrap()
-            .read(|p| p.outbox.unsent() == 0)
+    fn busy(&self) -> Vec<String> {
+        let unsent = self.producer.as_ref().unwrap().read(|p| p.outbox.unsent());
+        if unsent == 0 {
+            Vec::new()
+        } else {
+            vec![format!("{unsent} outbox rows unpublished")]
+        }
     }
 
     fn check(&self, _end: &End) -> Vec<Violation> {

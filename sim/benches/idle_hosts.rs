@@ -25,6 +25,7 @@ impl Scenario for Idle {
             servers: (0..self.servers).map(|i| format!("h{i}")).collect(),
             clients: vec!["client".into()],
             crash_points: vec![],
+            ..Topology::default()
         }
     }
 
@@ -40,7 +41,7 @@ impl Scenario for Idle {
                         let next = format!("h{}", (i + 1) % n);
                         for k in 0.. {
                             let _ = caller.call(&next, &k, &CallPolicy::default()).await;
-                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            caller.ctx().sleep(Duration::from_millis(100)).await;
                         }
                     });
                 }
@@ -51,8 +52,8 @@ impl Scenario for Idle {
             });
         }
         let secs = self.secs;
-        hosts.client("client", move |_ctx| async move {
-            tokio::time::sleep(Duration::from_secs(secs)).await;
+        hosts.client("client", move |ctx| async move {
+            ctx.sleep(Duration::from_secs(secs)).await;
         });
     }
 
@@ -61,6 +62,7 @@ impl Scenario for Idle {
     }
 }
 
+#[allow(clippy::disallowed_methods)] // bare turmoil, no engine: tokio's sleep is the floor
 fn floor(hosts: usize, secs: u64, tick: u64) -> Duration {
     let mut sim = turmoil::Builder::new()
         .tick_duration(Duration::from_millis(tick))

@@ -32,8 +32,12 @@ pub struct SimConfig {
     pub max_faults_per_kind: u32,
     /// Liveness deadline: how long after heal the system has to become quiescent.
     pub deadline_ms: u64,
-    /// Quiescence must hold for this many consecutive steps after heal.
-    pub settle_steps: u32,
+    /// After the run became quiescent the engine steps this much longer (longer than any
+    /// retry backoff of the code under test); a ledger event in it is a `settled` violation.
+    pub tail_ms: u64,
+    /// How long generated faults last at most, relative to the longest retry budget of the
+    /// code under test: partitions and pauses last up to about 3× it.
+    pub longest_fault_ms: u64,
 }
 
 impl Default for SimConfig {
@@ -43,9 +47,10 @@ impl Default for SimConfig {
             min_latency_ms: 10,
             max_latency_ms: 120,
             window_ms: 20_000,
-            max_faults_per_kind: 3,
+            max_faults_per_kind: 2,
             deadline_ms: 60_000,
-            settle_steps: 3,
+            tail_ms: 5_000,
+            longest_fault_ms: 24_000,
         }
     }
 }

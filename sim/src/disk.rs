@@ -4,7 +4,8 @@
 //! captures a clone), so it survives `crash` and restart. The engine tells it when its host
 //! crashes ([`Durable::crashed`]) so that uncommitted work is dropped; what was committed stays.
 //! Once its host is down — including the instant it dies at a crash point, before the engine
-//! has torn it down — every write is refused, so nothing commits after the crash.
+//! has torn it down — every write is refused, so nothing commits after the crash. Every write
+//! is a durable boundary a plan can crash the host at (see [`crate::boundary`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -50,11 +51,21 @@ impl<T: Durable> Disk<T> {
         f(&self.cell.borrow())
     }
 
-    /// Change the state, if the host is up.
+    /// Change the state, if the host is up: one durable write. A boundary crash armed on this
+    /// write kills the host right before it (nothing is written) or right after it (it is
+    /// written, and from then on nothing of the host runs on).
     pub fn write<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, HostDown> {
         if !self.host.up.get() {
             return Err(HostDown);
         }
-        Ok(f(&mut self.cell.borrow_mut()))
+        if !self.host.writes.borrow_mut().begin() {
+            self.host.up.set(false);
+            return Err(HostDown);
+        }
+        let r = f(&mut self.cell.borrow_mut());
+        if !self.host.writes.borrow_mut().end() {
+            self.host.up.set(false);
+        }
+        Ok(r)
     }
 }

@@ -12,6 +12,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::bite::Bites;
 use crate::envelope::Header;
 use crate::host::HostState;
 use crate::links::{LinkEffect, Links};
@@ -30,6 +31,15 @@ pub(crate) struct Armed {
     pub fired: bool,
 }
 
+/// Where a host died.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// At a named crash point.
+    Point(String),
+    /// At a durable-write boundary ("before its 2nd write").
+    Boundary(String),
+}
+
 /// A host that died at a crash point and waits for the runner to tear it down.
 #[derive(Clone, Debug)]
 pub(crate) struct CrashRequest {
@@ -43,6 +53,9 @@ struct Held {
     header: Header,
     bytes: Vec<u8>,
 }
+
+/// The datagrams on the wire to one host: uid -> (copies, bytes).
+type Wire = BTreeMap<u64, (u32, Vec<u8>)>;
 
 /// What the receive path does with an arriving datagram.
 pub(crate) enum Arrival {
@@ -59,13 +72,24 @@ pub(crate) struct Engine {
     pub probes: RefCell<BTreeMap<String, u64>>,
     /// How often a host died at each crash point.
     pub died_at: RefCell<BTreeMap<String, u64>>,
+    /// How often each host died at a write boundary.
+    pub boundary_crashes: RefCell<BTreeMap<String, u64>>,
     pub panics: Rc<RefCell<Vec<String>>>,
     links: RefCell<Links>,
     active: RefCell<BTreeMap<u32, Vec<LinkEffect>>>,
+    /// Link faults whose time has come, waiting for the first datagram they would touch.
+    armed_links: RefCell<Vec<(u32, String, Vec<LinkEffect>)>>,
+    /// Faults that started during the last step (the runner schedules their ends).
+    pub started: RefCell<Vec<u32>>,
     held: RefCell<Vec<Held>>,
     armed: RefCell<Vec<Armed>>,
     passes: RefCell<BTreeMap<(HostId, String), u32>>,
     pub crash_requests: RefCell<Vec<CrashRequest>>,
+    /// Faults that had an effect.
+    pub bites: RefCell<Bites>,
+    /// Datagrams on the wire to each host (by host index): uid -> (copies, bytes). What is
+    /// still here when a host restarts reaches its new incarnation.
+    wire: RefCell<Vec<Wire>>,
     datagrams: RefCell<ChaCha8Rng>,
     reorder: RefCell<ChaCha8Rng>,
     next_uid: Cell<u64>,
@@ -92,13 +116,18 @@ impl Engine {
             stats: RefCell::new(Stats::default()),
             probes: RefCell::new(BTreeMap::new()),
             died_at: RefCell::new(BTreeMap::new()),
+            boundary_crashes: RefCell::new(BTreeMap::new()),
             panics: Rc::new(RefCell::new(Vec::new())),
             links: RefCell::new(Links::healthy(names.len())),
             active: RefCell::new(BTreeMap::new()),
+            armed_links: RefCell::new(Vec::new()),
+            started: RefCell::new(Vec::new()),
             held: RefCell::new(Vec::new()),
             armed: RefCell::new(Vec::new()),
             passes: RefCell::new(BTreeMap::new()),
             crash_requests: RefCell::new(Vec::new()),
+            bites: RefCell::new(Bites::default()),
+            wire: RefCell::new(vec![BTreeMap::new(); names.len()]),
             datagrams: RefCell::new(streams.datagrams()),
             reorder: RefCell::new(streams.reorder()),
             next_uid: Cell::new(1),
@@ -166,15 +195,28 @@ impl Engine {
             return lose(DropReason::ReceiverDown);
         }
         let links = self.links.borrow();
+        if !links.blocked(from, to) && links.loss(from, to) == 0 {
+            // Only a datagram the active faults let through starts an armed one: a fault
+            // whose first datagram another fault already drops would bite nothing.
+            drop(links);
+            self.start_armed_links(from, to);
+        } else {
+            drop(links);
+        }
+        let links = self.links.borrow();
         if links.blocked(from, to) {
+            drop(links);
+            self.bite(|e| e.blocks(from, to));
             return lose(DropReason::Partition);
         }
         let (loss, dup) = (links.loss(from, to), links.duplicate(from, to));
         drop(links);
         if loss > 0 && self.datagrams.borrow_mut().random_range(0..1000u16) < loss {
+            self.bite(|e| e.loses(from, to));
             return lose(DropReason::Loss);
         }
         if dup > 0 && self.datagrams.borrow_mut().random_range(0..1000u16) < dup {
+            self.bite(|e| e.duplicates(from, to));
             self.record(EventKind::Duplicate { uid, from, to });
             self.stats.borrow_mut().duplicated += 1;
             return (uid, 2);
@@ -199,15 +241,18 @@ impl Engine {
             self.stats.borrow_mut().dropped += 1;
             Arrival::Drop
         };
-        if !receiver.up.get() || (!released && receiver.restarted_at_ms.get() > header.sent_at_ms) {
+        if !receiver.up.get() {
             return lose(DropReason::ReceiverDown);
         }
         let links = self.links.borrow();
         if links.blocked(from, to) {
+            drop(links);
+            self.bite(|e| e.blocks(from, to));
             return lose(DropReason::Partition);
         }
         if !released && links.held(from, to) {
             drop(links);
+            self.bite(|e| e.holds(from, to));
             self.record(EventKind::Hold { uid, from, to });
             self.stats.borrow_mut().held += 1;
             return Arrival::Hold;
@@ -215,7 +260,85 @@ impl Engine {
         drop(links);
         self.record(EventKind::Deliver { uid, from, to });
         self.stats.borrow_mut().delivered += 1;
+        receiver.last_traffic_ms.set(self.now_ms());
         Arrival::Deliver
+    }
+
+    /// Mark every active link fault matching `touches` as having had an effect.
+    fn bite(&self, touches: impl Fn(&LinkEffect) -> bool) {
+        let active = self.active.borrow();
+        let mut bites = self.bites.borrow_mut();
+        for (index, effects) in active.iter() {
+            if effects.iter().any(&touches) {
+                bites.mark(*index);
+            }
+        }
+    }
+
+    // ---- the wire: datagrams on their way to a host ---------------------------------------
+
+    /// `copies` copies of datagram `uid` went on the wire to `to`.
+    pub(crate) fn on_wire(&self, to: HostId, uid: u64, copies: u32, bytes: &[u8]) {
+        self.wire.borrow_mut()[usize::from(to.0)]
+            .entry(uid)
+            .or_insert_with(|| (0, bytes.to_vec()))
+            .0 += copies;
+    }
+
+    /// A copy of datagram `uid` came off the wire at `to`'s socket. False: that copy already
+    /// reached this host's new incarnation when it restarted, so this one is not delivered
+    /// again.
+    pub(crate) fn off_wire(&self, to: HostId, uid: u64) -> bool {
+        let mut wire = self.wire.borrow_mut();
+        let map = &mut wire[usize::from(to.0)];
+        match map.get_mut(&uid) {
+            None => false,
+            Some((n, _)) => {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(&uid);
+                }
+                true
+            }
+        }
+    }
+
+    /// Datagrams on the wire to running hosts (for naming what is busy).
+    pub(crate) fn on_the_wire(&self) -> usize {
+        let wire = self.wire.borrow();
+        self.hosts
+            .iter()
+            .filter(|h| h.up.get() && !h.is_client)
+            .map(|h| {
+                wire[usize::from(h.id.0)]
+                    .values()
+                    .map(|(n, _)| *n as usize)
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// The host restarts: every datagram still on the wire to it reaches the new incarnation,
+    /// as real UDP would deliver it to the new process (turmoil would lose those that arrive
+    /// before the new incarnation binds its socket).
+    fn redeliver(&self, id: HostId) {
+        let waiting = std::mem::take(&mut self.wire.borrow_mut()[usize::from(id.0)]);
+        let host = self.host(id);
+        for (uid, (copies, bytes)) in waiting {
+            let Some((header, _)) = crate::envelope::decode_header(&bytes) else {
+                continue;
+            };
+            self.record(EventKind::Redeliver {
+                uid,
+                from: header.from,
+                to: id,
+            });
+            for _ in 0..copies {
+                host.released
+                    .borrow_mut()
+                    .push_back((header, bytes.clone(), false));
+            }
+        }
     }
 
     pub(crate) fn hold(&self, header: Header, bytes: Vec<u8>) {
@@ -242,7 +365,9 @@ impl Engine {
             self.record(EventKind::Release { uid, from, to });
             self.stats.borrow_mut().released += 1;
             let host = self.host(to);
-            host.released.borrow_mut().push_back((h.header, h.bytes));
+            host.released
+                .borrow_mut()
+                .push_back((h.header, h.bytes, true));
             host.wake.notify_one();
         }
     }
@@ -252,6 +377,36 @@ impl Engine {
     pub(crate) fn start_link_fault(&self, index: u32, effects: Vec<LinkEffect>) {
         self.active.borrow_mut().insert(index, effects);
         self.rebuild_links();
+    }
+
+    /// A link fault's time has come: it starts with the first datagram it would touch, so a
+    /// fault on a link never starts while that link is idle.
+    pub(crate) fn arm_link_fault(&self, index: u32, desc: String, effects: Vec<LinkEffect>) {
+        self.armed_links.borrow_mut().push((index, desc, effects));
+    }
+
+    /// A datagram is about to go `from -> to`: start every armed link fault that touches it.
+    fn start_armed_links(&self, from: HostId, to: HostId) {
+        let touches = |e: &LinkEffect| {
+            e.blocks(from, to) || e.holds(from, to) || e.loses(from, to) || e.duplicates(from, to)
+        };
+        let due: Vec<(u32, String, Vec<LinkEffect>)> = {
+            let mut armed = self.armed_links.borrow_mut();
+            if armed.is_empty() {
+                return;
+            }
+            let (due, wait): (Vec<_>, Vec<_>) = armed
+                .drain(..)
+                .partition(|(_, _, effects)| effects.iter().any(touches));
+            *armed = wait;
+            due
+        };
+        for (index, desc, effects) in due {
+            self.record(EventKind::FaultStart { index, desc });
+            self.stats.borrow_mut().faults += 1;
+            self.started.borrow_mut().push(index);
+            self.start_link_fault(index, effects);
+        }
     }
 
     pub(crate) fn end_link_fault(&self, index: u32) {
@@ -266,13 +421,18 @@ impl Engine {
         *self.links.borrow_mut() = Links::from_effects(self.hosts.len(), active.values().flatten());
     }
 
-    /// Heal: every link healthy, every held datagram released, no crash point armed.
+    /// Heal: every link healthy, every held datagram released, no crash point or boundary
+    /// crash armed.
     pub(crate) fn heal_links(&self) -> Vec<u32> {
         let ended: Vec<u32> = self.active.borrow().keys().copied().collect();
         self.active.borrow_mut().clear();
+        self.armed_links.borrow_mut().clear();
         self.rebuild_links();
         self.release_unheld();
         self.armed.borrow_mut().clear();
+        for h in &self.hosts {
+            h.writes.borrow_mut().disarm();
+        }
         ended
     }
 
@@ -308,9 +468,10 @@ impl Engine {
                 });
                 false
             }
-            Some((_fault, downtime_ms)) => {
+            Some((fault, downtime_ms)) => {
                 // Dead from this instant: no send or durable write of this host gets through.
                 self.host(host).up.set(false);
+                self.bites.borrow_mut().mark(fault);
                 self.crash_requests.borrow_mut().push(CrashRequest {
                     host,
                     point: name.to_string(),
@@ -322,20 +483,42 @@ impl Engine {
     }
 
     /// The host crashed (torn down by the runner): volatile state is gone, durable state drops
-    /// what it had not committed.
-    pub(crate) fn crashed(&self, id: HostId, point: Option<String>) {
+    /// what it had not committed. `cause` says where it died: at a named crash point, at a
+    /// write boundary, or (None) at a random instant.
+    pub(crate) fn crashed(&self, id: HostId, cause: Option<Cause>) {
         let host = self.host(id);
         host.up.set(false);
         host.down.set(true);
+        host.paused.set(false);
+        host.calls.set(0);
         host.released.borrow_mut().clear();
         for d in host.durables.borrow().iter() {
             d.borrow_mut().crashed();
         }
-        if let Some(p) = &point {
-            *self.died_at.borrow_mut().entry(p.clone()).or_insert(0) += 1;
-        }
+        let point = match cause {
+            Some(Cause::Point(p)) => {
+                *self.died_at.borrow_mut().entry(p.clone()).or_insert(0) += 1;
+                Some(p)
+            }
+            Some(Cause::Boundary(what)) => {
+                *self
+                    .boundary_crashes
+                    .borrow_mut()
+                    .entry(host.name.clone())
+                    .or_insert(0) += 1;
+                Some(what)
+            }
+            None => None,
+        };
         self.record(EventKind::Crash { host: id, point });
         self.stats.borrow_mut().crashes += 1;
+    }
+
+    /// Did `id` have work under way (a call waiting for its reply, or traffic in the last
+    /// second)? A crash or pause of an idle host is a wasted fault.
+    pub(crate) fn busy_host(&self, id: HostId) -> bool {
+        let host = self.host(id);
+        host.calls.get() > 0 || self.now_ms().saturating_sub(host.last_traffic_ms.get()) <= 1_000
     }
 
     /// The host is about to start again.
@@ -351,6 +534,7 @@ impl Engine {
             incarnation,
         });
         self.stats.borrow_mut().restarts += 1;
+        self.redeliver(id);
     }
 
     pub(crate) fn probe(&self, host: HostId, name: &str) {

@@ -1,6 +1,6 @@
 //! What host code sees of the engine: [`HostCtx`] (its name, clock, random stream, probes,
-//! crash points, task spawning and network binding) and the per-host state the engine keeps
-//! across incarnations ([`HostState`]).
+//! crash points, pause-aware sleeping, task spawning and network binding) and the per-host
+//! state the engine keeps across incarnations ([`HostState`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -29,9 +29,22 @@ pub struct HostState {
     pub(crate) restarted_at_ms: Cell<u64>,
     pub(crate) addr: Cell<Option<SocketAddr>>,
     pub(crate) durables: RefCell<Vec<Rc<RefCell<dyn Durable>>>>,
-    /// Datagrams released from a hold, waiting for the host's receive loop.
-    pub(crate) released: RefCell<VecDeque<(Header, Vec<u8>)>>,
+    /// Datagrams released from a hold (true: no hold applies to them again) or redelivered
+    /// after a restart (false), waiting for the host's receive loop.
+    pub(crate) released: RefCell<VecDeque<(Header, Vec<u8>, bool)>>,
     pub(crate) wake: Notify,
+    /// Paused: none of its code runs past a gate (timers, deliveries, call replies) until it
+    /// resumes; its memory is kept.
+    pub(crate) paused: Cell<bool>,
+    pub(crate) resumed: Notify,
+    /// Durable writes and the boundary crash armed on them (see `boundary`).
+    pub(crate) writes: RefCell<crate::boundary::Writes>,
+    /// Calls of this host waiting for a response (retries under way).
+    pub(crate) calls: Cell<u32>,
+    /// When a datagram last reached or left this host's code.
+    pub(crate) last_traffic_ms: Cell<u64>,
+    /// Some code of the host had to wait at a gate during the current pause.
+    pub(crate) gated: Cell<bool>,
 }
 
 impl HostState {
@@ -48,6 +61,24 @@ impl HostState {
             durables: RefCell::new(Vec::new()),
             released: RefCell::new(VecDeque::new()),
             wake: Notify::new(),
+            paused: Cell::new(false),
+            resumed: Notify::new(),
+            writes: RefCell::new(crate::boundary::Writes::default()),
+            calls: Cell::new(0),
+            last_traffic_ms: Cell::new(0),
+            gated: Cell::new(false),
+        }
+    }
+
+    /// Wait here while the host is paused.
+    pub(crate) async fn gate(&self) {
+        loop {
+            let resumed = self.resumed.notified();
+            if !self.paused.get() {
+                return;
+            }
+            self.gated.set(true);
+            resumed.await;
         }
     }
 }
@@ -129,6 +160,21 @@ impl HostCtx {
         if self.engine.pass_crash_point(self.id, name) {
             std::future::pending::<()>().await;
         }
+    }
+
+    /// Sleep for `duration` of simulated time. A paused host's timers wait: if the host is
+    /// paused when the sleep ends, this returns only once it resumes. Host code sleeps through
+    /// this, never through `tokio::time::sleep` directly.
+    pub async fn sleep(&self, duration: std::time::Duration) {
+        #[allow(clippy::disallowed_methods)]
+        tokio::time::sleep(duration).await;
+        self.gate().await;
+    }
+
+    /// Wait here while this host is paused (a no-op otherwise).
+    pub async fn gate(&self) {
+        let host = self.engine.host(self.id).clone();
+        host.gate().await;
     }
 
     /// Spawn a task on this host. It dies with the host. A panic in it becomes a violation.

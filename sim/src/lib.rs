@@ -11,7 +11,9 @@
 //! and probes through its [`HostCtx`]. [`run`] runs one seed or plan and returns a
 //! [`RunReport`]; [`self_check`] runs a seed twice and names the first divergent event.
 //!
-//! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash),
+//! Files, one concept each: `seed` (seeds and streams), `boundary` (crashes at durable
+//! writes), `pause` (stopped hosts), `bite` (which faults had an effect), `quiescence` (when a
+//! run has settled), `hash` (the stable trace hash),
 //! `trace` (events), `mermaid` (sequence diagrams), `plan` (faults), `swarm` (plan
 //! generation), `links` (link fault state), `engine` (shared run state), `host` (what host
 //! code sees), `envelope` (wire format), `net` (message layer), `call` (retry policy),
@@ -19,6 +21,8 @@
 //! (tick and windows), `runner` (one run), `report` (its results), `selfcheck`
 //! (determinism).
 
+mod bite;
+mod boundary;
 mod call;
 mod config;
 mod disk;
@@ -26,11 +30,13 @@ mod engine;
 mod envelope;
 mod hash;
 mod host;
+mod inject;
 mod links;
 pub mod mermaid;
 mod net;
 mod panic;
 mod plan;
+mod quiescence;
 mod report;
 mod runner;
 mod scenario;
@@ -41,6 +47,8 @@ pub mod strategy;
 pub mod swarm;
 mod trace;
 
+pub use bite::{every_kind, FaultTally};
+pub use boundary::{ordinal, Side};
 pub use call::{CallError, CallPolicy};
 pub use config::SimConfig;
 pub use disk::{Disk, Durable, HostDown};
@@ -51,7 +59,7 @@ pub use net::{Incoming, Net, PORT, STALE_REPLY_IGNORED};
 pub use plan::{Effect, Fault, FaultKind, Plan, PlanError};
 pub use report::{engine_invariants, RunReport, Stats, Violation};
 pub use runner::{run, Run, Start};
-pub use scenario::{End, HostSet, Scenario, Topology};
+pub use scenario::{Clock, End, HostSet, Scenario, Topology};
 pub use seed::{Seed, SeedParseError, Streams};
 pub use selfcheck::{first_difference, self_check, Divergence};
 pub use trace::{DropReason, Event, EventKind, HostId, Trace};

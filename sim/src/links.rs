@@ -16,6 +16,29 @@ pub(crate) enum LinkEffect {
     Duplicate(HostId, HostId, u16),
 }
 
+impl LinkEffect {
+    /// Does this effect make `from -> to` drop (blocked), hold, lose or duplicate datagrams?
+    pub(crate) fn blocks(&self, from: HostId, to: HostId) -> bool {
+        matches!(self, LinkEffect::Block(f, t) if f.contains(&from) && t.contains(&to))
+    }
+
+    pub(crate) fn holds(&self, from: HostId, to: HostId) -> bool {
+        matches!(self, LinkEffect::Hold(a, b) if pair(*a, *b, from, to))
+    }
+
+    pub(crate) fn loses(&self, from: HostId, to: HostId) -> bool {
+        matches!(self, LinkEffect::Loss(a, b, _) if pair(*a, *b, from, to))
+    }
+
+    pub(crate) fn duplicates(&self, from: HostId, to: HostId) -> bool {
+        matches!(self, LinkEffect::Duplicate(a, b, _) if pair(*a, *b, from, to))
+    }
+}
+
+fn pair(a: HostId, b: HostId, from: HostId, to: HostId) -> bool {
+    (a, b) == (from, to) || (b, a) == (from, to)
+}
+
 /// Per directed link: how many faults block or hold it, and its loss and duplication rates.
 #[derive(Clone, Debug)]
 pub(crate) struct Links {

@@ -97,6 +97,8 @@ pub fn render(trace: &Trace, only: Option<&dyn Fn(&str) -> bool>) -> String {
                 clean(message)
             )),
             EventKind::Release { .. }
+            | EventKind::Redeliver { .. }
+            | EventKind::Quiescent
             | EventKind::CrashPointPassed { .. }
             | EventKind::App { .. } => {}
         }

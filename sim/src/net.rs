@@ -124,18 +124,26 @@ impl<M: Message> Net<M> {
             pending: &self.inner.pending,
             call,
         };
+        let host = self.inner.ctx.engine.host(self.inner.ctx.id).clone();
+        let _under_way = UnderWay::new(&host.calls);
         let attempts = policy.attempts.max(1);
         for attempt in 0..attempts {
             self.transmit(to_id, call, Kind::Request, body);
             let wait = Duration::from_millis(policy.timeout_ms);
-            if let Ok(Ok(resp)) = tokio::time::timeout(wait, &mut rx).await {
+            // Replies reach a paused host only once it resumes (the receive loop waits), and
+            // a timeout that expires during a pause is acted on only after it.
+            let answered = tokio::time::timeout(wait, &mut rx).await;
+            host.gate().await;
+            if let Ok(Ok(resp)) = answered {
                 return Ok(resp);
             }
             if attempt + 1 < attempts {
                 let base = policy.backoff(attempt);
                 let jitter = self.inner.ctx.random(|r| r.random_range(0..=base / 2));
                 let pause = Duration::from_millis(base + jitter);
-                if let Ok(Ok(resp)) = tokio::time::timeout(pause, &mut rx).await {
+                let answered = tokio::time::timeout(pause, &mut rx).await;
+                host.gate().await;
+                if let Ok(Ok(resp)) = answered {
                     return Ok(resp);
                 }
             }
@@ -165,6 +173,7 @@ impl<M: Message> Net<M> {
         if copies == 0 {
             return;
         }
+        engine.host(ctx.id).last_traffic_ms.set(engine.now_ms());
         let header = Header {
             uid,
             from: ctx.id,
@@ -177,11 +186,28 @@ impl<M: Message> Net<M> {
         let addr = engine
             .addr(to)
             .expect("every host has an address once built");
+        engine.on_wire(to, uid, copies as u32, &bytes);
         for _ in 0..copies {
             // A send error means the link does not exist (a host sending to itself): the
             // datagram is simply lost, as UDP would lose it.
             let _ = self.inner.socket.try_send_to(&bytes, addr);
         }
+    }
+}
+
+/// Counts a host's calls under way (retries in progress) for as long as the call lives.
+struct UnderWay<'a>(&'a Cell<u32>);
+
+impl<'a> UnderWay<'a> {
+    fn new(calls: &'a Cell<u32>) -> Self {
+        calls.set(calls.get() + 1);
+        UnderWay(calls)
+    }
+}
+
+impl Drop for UnderWay<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 
@@ -207,13 +233,20 @@ async fn receive_loop<M: Message>(inner: Rc<Inner<M>>) {
     loop {
         let next = host.released.borrow_mut().pop_front();
         let (bytes, released) = match next {
-            Some((_, bytes)) => (bytes, true),
+            Some((_, bytes, released)) => (bytes, released),
             None => {
                 tokio::select! {
                     biased;
                     _ = host.wake.notified() => continue,
                     r = inner.socket.recv_from(&mut buf) => match r {
-                        Ok((n, _)) => (buf[..n].to_vec(), false),
+                        Ok((n, _)) => {
+                            let bytes = buf[..n].to_vec();
+                            match decode_header(&bytes) {
+                                // A copy that already reached this incarnation at restart.
+                                Some((h, _)) if !engine.off_wire(h.to, h.uid) => continue,
+                                _ => (bytes, false),
+                            }
+                        }
                         Err(_) => continue,
                     },
                 }
@@ -222,6 +255,8 @@ async fn receive_loop<M: Message>(inner: Rc<Inner<M>>) {
         let Some((header, body)) = decode_header(&bytes) else {
             continue;
         };
+        // A paused host takes no delivery until it resumes.
+        host.gate().await;
         match engine.on_arrival(&header, released) {
             Arrival::Drop => {}
             Arrival::Hold => engine.hold(header, bytes),

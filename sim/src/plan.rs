@@ -2,14 +2,18 @@
 //!
 //! A plan is what a seed's fault stream generates (see [`crate::swarm`]), but it stands on its
 //! own: it can be written to a case file, edited by hand, shrunk fault by fault and replayed.
-//! Each fault starts at `at_ms` and its effect is undone `duration_ms` later, or at heal (the end
-//! of the fault window), whichever comes first.
+//! A fault's time comes at `at_ms`; it starts where it bites — a link fault with the first
+//! datagram it touches from then on, a crash or pause once its host has work under way, a crash
+//! point when its code passes it, a boundary crash at the n-th write — and its effect is undone
+//! `duration_ms` after it started, or at heal (the end of the fault window), whichever comes
+//! first.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::boundary::{ordinal, Side};
 use crate::seed::Seed;
 
 /// The kinds of fault the engine can inject; swarm testing enables a random subset per seed.
@@ -32,11 +36,16 @@ pub enum FaultKind {
     Crash,
     /// A server host dies exactly at a named crash point and restarts after a delay.
     CrashPoint,
+    /// A server host stops (none of its code runs, its memory is kept) and later resumes.
+    Pause,
+    /// A server host dies right before or right after its n-th durable write, and restarts
+    /// after a delay.
+    Boundary,
 }
 
 impl FaultKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 10] = [
         FaultKind::Partition,
         FaultKind::OneWay,
         FaultKind::Isolate,
@@ -45,6 +54,8 @@ impl FaultKind {
         FaultKind::Duplicate,
         FaultKind::Crash,
         FaultKind::CrashPoint,
+        FaultKind::Pause,
+        FaultKind::Boundary,
     ];
 
     /// The kebab-case name (as in case files).
@@ -58,6 +69,8 @@ impl FaultKind {
             FaultKind::Duplicate => "duplicate",
             FaultKind::Crash => "crash",
             FaultKind::CrashPoint => "crash-point",
+            FaultKind::Pause => "pause",
+            FaultKind::Boundary => "boundary",
         }
     }
 }
@@ -80,11 +93,19 @@ pub enum Effect {
     /// Each datagram between `a` and `b` (either way) is delivered twice with probability
     /// `permille`/1000.
     Duplicate { a: String, b: String, permille: u16 },
-    /// `host` crashes at `at_ms` and restarts when the fault ends.
+    /// From `at_ms` on, `host` crashes as soon as it has work under way, and restarts when
+    /// the fault ends.
     Crash { host: String },
     /// From `at_ms` on, the first time `host` passes crash point `point` it dies right there;
     /// it restarts `duration_ms` later.
     CrashPoint { host: String, point: String },
+    /// From `at_ms` on, `host` is paused as soon as it has work under way, and resumes when
+    /// the fault ends: its timers, deliveries and call replies wait, its memory stays, the
+    /// world moves on.
+    Pause { host: String },
+    /// From `at_ms` on, `host` dies right before or right after its `nth` durable write; it
+    /// restarts `duration_ms` later.
+    Boundary { host: String, nth: u32, side: Side },
 }
 
 impl Effect {
@@ -99,6 +120,8 @@ impl Effect {
             Effect::Duplicate { .. } => FaultKind::Duplicate,
             Effect::Crash { .. } => FaultKind::Crash,
             Effect::CrashPoint { .. } => FaultKind::CrashPoint,
+            Effect::Pause { .. } => FaultKind::Pause,
+            Effect::Boundary { .. } => FaultKind::Boundary,
         }
     }
 
@@ -107,9 +130,11 @@ impl Effect {
         match self {
             Effect::Partition { a, b } => a.iter().chain(b).map(String::as_str).collect(),
             Effect::OneWay { from, to } => from.iter().chain(to).map(String::as_str).collect(),
-            Effect::Isolate { host } | Effect::Crash { host } | Effect::CrashPoint { host, .. } => {
-                vec![host.as_str()]
-            }
+            Effect::Isolate { host }
+            | Effect::Crash { host }
+            | Effect::CrashPoint { host, .. }
+            | Effect::Pause { host }
+            | Effect::Boundary { host, .. } => vec![host.as_str()],
             Effect::Loss { a, b, .. } | Effect::Hold { a, b } | Effect::Duplicate { a, b, .. } => {
                 vec![a.as_str(), b.as_str()]
             }
@@ -141,6 +166,15 @@ impl fmt::Display for Effect {
             }
             Effect::Crash { host } => write!(f, "crash {host}"),
             Effect::CrashPoint { host, point } => write!(f, "crash {host} at point {point}"),
+            Effect::Pause { host } => write!(f, "pause {host}"),
+            Effect::Boundary { host, nth, side } => {
+                write!(
+                    f,
+                    "crash {host} {} its {} write",
+                    side.name(),
+                    ordinal(*nth)
+                )
+            }
         }
     }
 }
@@ -186,8 +220,10 @@ pub enum PlanError {
         host: String,
         known: String,
     },
-    /// A crash aimed at a client host (clients are the workload: they never crash).
-    #[error("fault {index} ({effect}) crashes '{host}', which is a client; crashable hosts are: {known}")]
+    /// A crash or pause aimed at a client host (clients are the workload: they never crash).
+    #[error(
+        "fault {index} ({effect}) stops '{host}', which is a client; crashable hosts are: {known}"
+    )]
     CrashClient {
         index: usize,
         effect: String,
@@ -240,7 +276,10 @@ impl Plan {
                 }
             }
             match &fault.effect {
-                Effect::Crash { host } | Effect::CrashPoint { host, .. }
+                Effect::Crash { host }
+                | Effect::CrashPoint { host, .. }
+                | Effect::Pause { host }
+                | Effect::Boundary { host, .. }
                     if !topology.servers.iter().any(|h| h == host) =>
                 {
                     return Err(PlanError::CrashClient {
@@ -282,6 +321,33 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+impl Plan {
+    /// The plan as text, each fault marked with whether it had an effect in the run whose
+    /// biting faults are `bitten` (plan indices).
+    pub fn render(&self, bitten: &[u32]) -> String {
+        let mut s = String::new();
+        for line in self.to_string().lines() {
+            s.push_str(line);
+            if let Some(index) = fault_index(line) {
+                s.push_str(if bitten.contains(&index) {
+                    "  (had an effect)"
+                } else {
+                    "  (no effect)"
+                });
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// The index of a fault line `  [ 3] …` of the plan's text.
+fn fault_index(line: &str) -> Option<u32> {
+    let rest = line.trim_start().strip_prefix('[')?;
+    let (n, _) = rest.split_once(']')?;
+    n.trim().parse().ok()
 }
 
 impl fmt::Display for Plan {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::bite::FaultTally;
 use crate::seed::Seed;
 
 /// A broken property, as a person can act on it.
@@ -76,6 +77,9 @@ pub struct RunReport {
     pub violations: Vec<Violation>,
     /// Did the run reach quiescence (true) or stop at the liveness deadline (false)?
     pub quiescent: bool,
+    /// What was still busy at the deadline (empty when quiescent).
+    #[serde(default)]
+    pub busy: Vec<String>,
     /// Counters.
     pub stats: Stats,
     /// How often each probe was reached.
@@ -83,6 +87,18 @@ pub struct RunReport {
     /// How often a host died at each named crash point (the plan armed it and code passed it).
     #[serde(default)]
     pub died_at: BTreeMap<String, u64>,
+    /// How often each host died at a write boundary.
+    #[serde(default)]
+    pub boundary_crashes: BTreeMap<String, u64>,
+    /// Durable writes per host (hosts that never wrote are left out).
+    #[serde(default)]
+    pub writes: BTreeMap<String, u64>,
+    /// Per fault kind: planned, and how many of those had an effect.
+    #[serde(default)]
+    pub faults: BTreeMap<String, FaultTally>,
+    /// The plan indices of the faults that had an effect.
+    #[serde(default)]
+    pub bitten: Vec<u32>,
 }
 
 impl RunReport {

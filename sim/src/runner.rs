@@ -1,18 +1,18 @@
-//! The runner: runs one seed (or one explicit plan) of one [`Scenario`] to quiescence or to
-//! the liveness deadline, applying the plan's faults between simulation steps, tearing down
-//! hosts that died at crash points, healing at the end of the fault window, and turning
-//! every host panic into a violation instead of a crash of the runner.
+//! The runner: runs one seed (or one explicit plan) of one [`Scenario`] to quiescence (then a
+//! tail) or to the liveness deadline, injecting the plan's faults between simulation steps
+//! (see `inject`), and turning every host panic into a violation instead of a crash of the
+//! runner. Every run is judged: the scenario's checks run whether it became quiescent or not.
 
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::config::SimConfig;
-use crate::engine::{Armed, Engine};
-use crate::links::LinkEffect;
+use crate::engine::Engine;
 use crate::net::PORT;
 use crate::panic::Capture;
-use crate::plan::{Effect, Plan, PlanError};
+use crate::plan::{Plan, PlanError};
+use crate::quiescence;
 use crate::report::{engine_invariants, RunReport, Violation};
 use crate::scenario::{End, HostSet, Scenario, Topology};
 use crate::seed::{Seed, Streams};
@@ -62,23 +62,23 @@ pub fn run<S: Scenario + ?Sized>(
     Ok(Runner::new(scenario, &topology, plan, config).drive(scenario))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Action {
-    End(u32),
-    Start(u32),
-}
-
-struct Runner {
-    engine: Rc<Engine>,
-    sim: turmoil::Sim<'static>,
-    plan: Plan,
+pub(crate) struct Runner {
+    pub(crate) engine: Rc<Engine>,
+    pub(crate) sim: turmoil::Sim<'static>,
+    pub(crate) plan: Plan,
     config: SimConfig,
-    /// Fault starts and ends by time; ends before starts at the same instant.
-    schedule: Vec<(u64, Action)>,
-    next: usize,
-    /// Hosts that died at a crash point and when they restart.
-    restarts: Vec<(u64, HostId)>,
-    healed_at: Option<u64>,
+    /// When each fault's time comes, by time: (at_ms, fault).
+    pub(crate) schedule: Vec<(u64, u32)>,
+    pub(crate) next: usize,
+    /// Crashes and pauses whose time has come, waiting for their host to have work.
+    pub(crate) waiting: Vec<u32>,
+    /// Ends of the faults that started: (at_ms, fault), sorted.
+    pub(crate) ends: Vec<(u64, u32)>,
+    /// Hosts that died at a crash point or write boundary, and when they restart.
+    pub(crate) restarts: Vec<(u64, HostId)>,
+    /// Pauses under way: (fault, host).
+    pub(crate) pauses: Vec<(u32, HostId)>,
+    pub(crate) healed_at: Option<u64>,
     violations: Vec<Violation>,
 }
 
@@ -128,14 +128,12 @@ impl Runner {
             let addr = SocketAddr::new(sim.lookup(name.as_str()), PORT);
             engine.hosts[i].addr.set(Some(addr));
         }
-        let mut schedule = Vec::new();
-        for (i, f) in plan.faults.iter().enumerate() {
-            let i = i as u32;
-            schedule.push((f.at_ms, Action::Start(i)));
-            if !matches!(f.effect, Effect::CrashPoint { .. }) {
-                schedule.push((f.at_ms.saturating_add(f.duration_ms), Action::End(i)));
-            }
-        }
+        let mut schedule: Vec<(u64, u32)> = plan
+            .faults
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.at_ms, i as u32))
+            .collect();
         schedule.sort();
         Runner {
             engine,
@@ -144,7 +142,10 @@ impl Runner {
             config: config.clone(),
             schedule,
             next: 0,
+            waiting: Vec::new(),
+            ends: Vec::new(),
             restarts: Vec::new(),
+            pauses: Vec::new(),
             healed_at: None,
             violations: Vec::new(),
         }
@@ -156,9 +157,11 @@ impl Runner {
 
     fn drive<S: Scenario + ?Sized>(mut self, scenario: &S) -> Run {
         let _capture = Capture::start(self.engine.panics.clone());
-        let mut quiet_steps = 0u32;
         let mut steps = 0u64;
-        let quiescent = loop {
+        let mut quiescent_at: Option<u64> = None;
+        let mut busy = Vec::new();
+        let mut broken = false;
+        loop {
             let now = self.now();
             self.engine.set_now(now);
             if self.healed_at.is_none() {
@@ -174,7 +177,8 @@ impl Runner {
             let now = self.now();
             self.engine.set_now(now);
             if self.take_panics(now) {
-                break false;
+                broken = true;
+                break;
             }
             let clients_done = match step {
                 Ok(done) => done,
@@ -184,36 +188,48 @@ impl Runner {
                         format!("a host's software failed: {e}"),
                         now,
                     ));
-                    break false;
+                    broken = true;
+                    break;
                 }
             };
             self.tear_down_dead(now);
+            quiescence::drain_finished_clients(&self.engine, &mut self.sim);
 
-            let idle = clients_done && self.network_empty(now) && scenario.settled();
+            if let Some(at) = quiescent_at {
+                // The tail: the verdict is in; the scenario judges what happens here.
+                if now >= at + self.config.tail_ms {
+                    break;
+                }
+                continue;
+            }
+            let idle = clients_done
+                && quiescence::nothing_held(&self.engine)
+                && scenario.busy().is_empty();
             match self.healed_at {
                 None if idle => self.heal(now),
                 None => {}
-                Some(healed) => {
-                    quiet_steps = if idle { quiet_steps + 1 } else { 0 };
-                    if quiet_steps >= self.config.settle_steps.max(1) {
-                        break true;
-                    }
-                    if now >= healed + self.config.deadline_ms {
-                        break false;
-                    }
+                Some(_) if idle => {
+                    quiescent_at = Some(now);
+                    self.engine.record(EventKind::Quiescent);
                 }
+                Some(healed) if now >= healed + self.config.deadline_ms => {
+                    busy = quiescence::engine_busy(&self.engine, &mut self.sim);
+                    busy.extend(scenario.busy());
+                    break;
+                }
+                Some(_) => {}
             }
-        };
+        }
+        let quiescent = quiescent_at.is_some();
         let now = self.now();
         let healed_at = self.healed_at.unwrap_or(now);
-        if !self.violations.iter().any(|v| {
-            v.invariant == engine_invariants::HOST_PANIC
-                || v.invariant == engine_invariants::HOST_ERROR
-        }) {
+        if !broken {
             let end = End {
                 at_ms: now,
                 healed_at_ms: healed_at,
                 quiescent,
+                quiescent_at_ms: quiescent_at,
+                busy: busy.clone(),
             };
             self.violations.extend(scenario.check(&end));
         }
@@ -231,200 +247,31 @@ impl Runner {
         stats.sim_ms = now;
         stats.steps = steps;
         stats.healed_at_ms = healed_at;
+        let writes = engine
+            .hosts
+            .iter()
+            .filter(|h| h.writes.borrow().total > 0)
+            .map(|h| (h.name.clone(), h.writes.borrow().total))
+            .collect();
         let report = RunReport {
             seed: plan.seed,
             trace_hash: trace.hash(),
             violations,
             quiescent,
+            busy,
             stats,
             probes: engine.probes.borrow().clone(),
             died_at: engine.died_at.borrow().clone(),
+            boundary_crashes: engine.boundary_crashes.borrow().clone(),
+            writes,
+            faults: engine.bites.borrow().tally(&plan),
+            bitten: engine.bites.borrow().indices(),
         };
         Run {
             report,
             trace,
             plan,
         }
-    }
-
-    fn id(&self, name: &str) -> HostId {
-        self.engine
-            .host_id(name)
-            .expect("plan validated against the topology")
-    }
-
-    fn ids(&self, names: &[String]) -> Vec<HostId> {
-        names.iter().map(|n| self.id(n)).collect()
-    }
-
-    fn apply_due(&mut self, now: u64) {
-        while let Some(&(at, action)) = self.schedule.get(self.next) {
-            if at > now {
-                break;
-            }
-            self.next += 1;
-            match action {
-                Action::Start(i) => self.start_fault(i, now),
-                Action::End(i) => self.end_fault(i),
-            }
-        }
-    }
-
-    fn start_fault(&mut self, index: u32, now: u64) {
-        let fault = self.plan.faults[index as usize].clone();
-        self.engine.record(EventKind::FaultStart {
-            index,
-            desc: fault.effect.to_string(),
-        });
-        self.engine.stats.borrow_mut().faults += 1;
-        let all: Vec<HostId> = self.engine.hosts.iter().map(|h| h.id).collect();
-        let links = match &fault.effect {
-            Effect::Partition { a, b } => {
-                let (a, b) = (self.ids(a), self.ids(b));
-                vec![
-                    LinkEffect::Block(a.clone(), b.clone()),
-                    LinkEffect::Block(b, a),
-                ]
-            }
-            Effect::OneWay { from, to } => vec![LinkEffect::Block(self.ids(from), self.ids(to))],
-            Effect::Isolate { host } => {
-                let h = vec![self.id(host)];
-                vec![
-                    LinkEffect::Block(h.clone(), all.clone()),
-                    LinkEffect::Block(all, h),
-                ]
-            }
-            Effect::Loss { a, b, permille } => {
-                vec![LinkEffect::Loss(self.id(a), self.id(b), *permille)]
-            }
-            Effect::Hold { a, b } => vec![LinkEffect::Hold(self.id(a), self.id(b))],
-            Effect::Duplicate { a, b, permille } => {
-                vec![LinkEffect::Duplicate(self.id(a), self.id(b), *permille)]
-            }
-            Effect::Crash { host } => {
-                let id = self.id(host);
-                self.crash(id, None);
-                return;
-            }
-            Effect::CrashPoint { host, point } => {
-                self.engine.arm(Armed {
-                    fault: index,
-                    host: self.id(host),
-                    point: point.clone(),
-                    from_ms: now.max(fault.at_ms),
-                    downtime_ms: fault.duration_ms,
-                    fired: false,
-                });
-                return;
-            }
-        };
-        self.engine.start_link_fault(index, links);
-    }
-
-    fn end_fault(&mut self, index: u32) {
-        let fault = &self.plan.faults[index as usize];
-        self.engine.record(EventKind::FaultEnd {
-            index,
-            desc: fault.effect.to_string(),
-        });
-        match &fault.effect {
-            Effect::Crash { host } => {
-                let id = self.id(host);
-                self.restart(id);
-            }
-            Effect::CrashPoint { .. } => {}
-            _ => self.engine.end_link_fault(index),
-        }
-    }
-
-    fn crash(&mut self, id: HostId, point: Option<String>) {
-        let host = self.engine.host(id).clone();
-        if host.down.get() {
-            return;
-        }
-        self.sim.crash(host.name.as_str());
-        self.engine.crashed(id, point);
-    }
-
-    fn restart(&mut self, id: HostId) {
-        let host = self.engine.host(id).clone();
-        if !host.down.get() {
-            return;
-        }
-        self.restarts.retain(|(_, h)| *h != id);
-        self.engine.restarting(id);
-        self.sim.bounce(host.name.as_str());
-    }
-
-    fn restart_due(&mut self, now: u64) {
-        let due: Vec<HostId> = self
-            .restarts
-            .iter()
-            .filter(|(at, _)| *at <= now || self.healed_at.is_some())
-            .map(|(_, h)| *h)
-            .collect();
-        for id in due {
-            self.restart(id);
-        }
-    }
-
-    /// Hosts that died at a crash point during the last step: crash them for real.
-    fn tear_down_dead(&mut self, now: u64) {
-        let requests: Vec<_> = self.engine.crash_requests.borrow_mut().drain(..).collect();
-        for r in requests {
-            self.crash(r.host, Some(r.point));
-            self.restarts.push((now + r.downtime_ms, r.host));
-        }
-    }
-
-    fn heal(&mut self, now: u64) {
-        self.healed_at = Some(now);
-        let down: Vec<HostId> = self
-            .engine
-            .hosts
-            .iter()
-            .filter(|h| h.down.get())
-            .map(|h| h.id)
-            .collect();
-        for id in down {
-            self.restart(id);
-        }
-        self.restarts.clear();
-        self.engine.heal_links();
-        self.engine.record(EventKind::Heal);
-    }
-
-    fn network_empty(&mut self, now: u64) -> bool {
-        // A client whose workload finished reads nothing more: datagrams released to it
-        // would wait forever, so they are lost, as on a closed socket.
-        for host in &self.engine.hosts {
-            if !host.released.borrow().is_empty() && !self.sim.is_host_running(host.name.as_str()) {
-                let lost: Vec<_> = host.released.borrow_mut().drain(..).collect();
-                for (header, _) in lost {
-                    self.engine.set_now(now);
-                    self.engine.record(EventKind::Drop {
-                        uid: header.uid,
-                        from: header.from,
-                        to: header.to,
-                        reason: crate::trace::DropReason::ReceiverDown,
-                    });
-                    self.engine.stats.borrow_mut().dropped += 1;
-                }
-            }
-        }
-        let mut in_flight = 0usize;
-        self.sim.links(|links| {
-            for link in links {
-                in_flight += link.count();
-            }
-        });
-        in_flight == 0
-            && self.engine.held_count() == 0
-            && self
-                .engine
-                .hosts
-                .iter()
-                .all(|h| h.released.borrow().is_empty())
     }
 
     fn take_panics(&mut self, now: u64) -> bool {

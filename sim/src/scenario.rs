@@ -15,7 +15,10 @@ use crate::report::Violation;
 use crate::seed::Streams;
 use crate::trace::HostId;
 
-/// The hosts of a scenario and the crash points its code declares.
+/// The hosts of a scenario, the links its traffic uses, the hosts that hold state, the crash
+/// points its code declares, and how long its workload keeps it busy. Faults are drawn where
+/// the traffic is: link faults over `links`, crashes, pauses and boundary crashes over
+/// `stateful`, fault start times inside `busy_ms`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Topology {
     /// Server hosts: restartable, may crash.
@@ -24,6 +27,13 @@ pub struct Topology {
     pub clients: Vec<String>,
     /// `(host, point)`: every `crash_point(point)` that `host`'s code passes.
     pub crash_points: Vec<(String, String)>,
+    /// Pairs of hosts that exchange datagrams (either way). Empty: every pair.
+    pub links: Vec<(String, String)>,
+    /// Servers that hold durable state or work in progress. Empty: every server.
+    pub stateful: Vec<String>,
+    /// How long (simulated ms from the start) the workload keeps placing work; fault start
+    /// times fall inside it. 0: the generator's default window.
+    pub busy_ms: u64,
 }
 
 impl Topology {
@@ -31,18 +41,51 @@ impl Topology {
     pub fn all_hosts(&self) -> Vec<String> {
         self.servers.iter().chain(&self.clients).cloned().collect()
     }
+
+    /// The links faults are drawn over: the declared ones, or every pair of hosts.
+    pub fn fault_links(&self) -> Vec<(String, String)> {
+        if !self.links.is_empty() {
+            return self.links.clone();
+        }
+        let all = self.all_hosts();
+        let mut pairs = Vec::new();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                pairs.push((a.clone(), b.clone()));
+            }
+        }
+        pairs
+    }
+
+    /// The hosts crashes and pauses are drawn over: the declared stateful ones, or every
+    /// server.
+    pub fn fault_hosts(&self) -> Vec<String> {
+        if self.stateful.is_empty() {
+            self.servers.clone()
+        } else {
+            self.stateful.clone()
+        }
+    }
 }
 
-/// How a run ended, for the scenario's checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a run ended, for the scenario's checks. Every check runs on every run, quiescent or
+/// not.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct End {
-    /// Simulated time at the end.
+    /// Simulated time at the end (after the tail, for a quiescent run).
     pub at_ms: u64,
     /// When the engine healed.
     pub healed_at_ms: u64,
-    /// True: clients done, nothing in flight, scenario settled. False: the liveness deadline
-    /// after heal passed first.
+    /// True: the run became quiescent (clients done, nothing held, the scenario not busy)
+    /// before the liveness deadline. False: the deadline passed first.
     pub quiescent: bool,
+    /// When the run became quiescent: anything the system commits after this instant (in the
+    /// tail the engine steps after the verdict) is a `settled` violation.
+    pub quiescent_at_ms: Option<u64>,
+    /// What was still busy at the deadline, as the engine and the scenario name it (empty for
+    /// a quiescent run): client hosts not done, datagrams held, hosts with calls under way,
+    /// and whatever [`Scenario::busy`] said.
+    pub busy: Vec<String>,
 }
 
 /// A system under test.
@@ -59,14 +102,34 @@ pub trait Scenario {
         0
     }
 
-    /// Has the system nothing left to do (no pending retries, recoveries, outbox rows)?
-    /// The run is quiescent when this holds, every client is done and nothing is in flight.
-    fn settled(&self) -> bool {
-        true
+    /// What the system still has to do, from its state (orders pending, reservations held,
+    /// rows unpublished, client requests unanswered …), one short phrase each; empty when
+    /// settled. The run is quiescent when this is empty, every client is done and nothing is
+    /// held on the network. Background loops (relays, resolvers) may keep polling: datagrams
+    /// in flight do not block quiescence; what they change shows up in the tail.
+    fn busy(&self) -> Vec<String> {
+        Vec::new()
     }
 
-    /// Check the end state (quiescence or liveness properties).
+    /// Check the end state: every check, on every run.
     fn check(&self, end: &End) -> Vec<Violation>;
+}
+
+/// The run's simulated clock (cheap to clone).
+#[derive(Clone)]
+pub struct Clock(Rc<Engine>);
+
+impl Clock {
+    /// Simulated milliseconds since the start of the run.
+    pub fn now_ms(&self) -> u64 {
+        self.0.now_ms()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({}ms)", self.now_ms())
+    }
 }
 
 /// Where a scenario registers its hosts and their durable state for one run.
@@ -81,6 +144,12 @@ impl HostSet<'_> {
     /// The run's random streams (the workload draws from `streams().workload()`).
     pub fn streams(&self) -> Streams {
         self.engine.streams
+    }
+
+    /// The run's simulated clock, for state outside every host (a journal of commits) that
+    /// needs to stamp what it records.
+    pub fn clock(&self) -> Clock {
+        Clock(self.engine.clone())
     }
 
     /// Does the plan leave workload item `item` out? (Shrinking removes orders this way; a

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 
+use crate::boundary::Side;
 use crate::plan::{Effect, Fault, Plan};
 use crate::scenario::Topology;
 use crate::seed::Seed;
@@ -28,7 +29,7 @@ pub fn plans(topology: &Topology, window_ms: u64, max_faults: usize) -> BoxedStr
         .boxed()
 }
 
-/// One fault of any kind the topology allows.
+/// One fault of any kind the topology allows (pauses and boundary crashes included).
 pub fn faults(topology: &Topology, window_ms: u64) -> BoxedStrategy<Fault> {
     let hosts = topology.all_hosts();
     let servers = topology.servers.clone();
@@ -63,8 +64,18 @@ pub fn faults(topology: &Topology, window_ms: u64) -> BoxedStrategy<Fault> {
         (pair, 1..=1000u16)
             .prop_map(|((a, b), permille)| Effect::Duplicate { a, b, permille })
             .boxed(),
-        select(servers)
+        select(servers.clone())
             .prop_map(|host| Effect::Crash { host })
+            .boxed(),
+        select(servers.clone())
+            .prop_map(|host| Effect::Pause { host })
+            .boxed(),
+        (select(servers), 1..=6u32, any::<bool>())
+            .prop_map(|(host, nth, before)| Effect::Boundary {
+                host,
+                nth,
+                side: if before { Side::Before } else { Side::After },
+            })
             .boxed(),
     ];
     if !topology.crash_points.is_empty() {

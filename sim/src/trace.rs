@@ -78,12 +78,16 @@ pub enum EventKind {
     Hold { uid: u64, from: HostId, to: HostId },
     /// Held datagram `uid` was released, in shuffled order with the others.
     Release { uid: u64, from: HostId, to: HostId },
+    /// Datagram `uid`, on the wire to `to` when it crashed, reaches its new incarnation.
+    Redeliver { uid: u64, from: HostId, to: HostId },
     /// A fault of the plan began.
     FaultStart { index: u32, desc: String },
     /// A fault of the plan ended (its effect undone).
     FaultEnd { index: u32, desc: String },
     /// The fault window closed: links repaired, held datagrams released, hosts restarted.
     Heal,
+    /// The run became quiescent: what follows is the tail, where nothing may change.
+    Quiescent,
     /// A host crashed; `point` names the crash point when it died at one.
     Crash { host: HostId, point: Option<String> },
     /// A crashed host started again.
@@ -202,10 +206,19 @@ impl Trace {
             EventKind::Release { uid, from, to } => {
                 format!("release  {} -> {} #{uid}", h(*from), h(*to))
             }
+            EventKind::Redeliver { uid, from, to } => {
+                format!(
+                    "redeliver {} -> {} #{uid} (to the new incarnation)",
+                    h(*from),
+                    h(*to)
+                )
+            }
             EventKind::FaultStart { index, desc } => format!("fault    [{index}] {desc}"),
             EventKind::FaultEnd { index, desc } => format!("fault    [{index}] ends: {desc}"),
             EventKind::Heal => "heal     links repaired, held released, hosts restarted".into(),
+            EventKind::Quiescent => "quiet    quiescent: from here on nothing may change".into(),
             EventKind::Crash { host, point } => match point {
+                Some(p) if p.contains(" write") => format!("crash    {} {p}", h(*host)),
                 Some(p) => format!("crash    {} at crash point {p}", h(*host)),
                 None => format!("crash    {}", h(*host)),
             },
@@ -256,6 +269,7 @@ fn feed(hash: &mut Fnv64, at_ms: u64, kind: &EventKind) {
         }
         EventKind::Hold { uid, from, to } => link(hash, 5, *uid, *from, *to),
         EventKind::Release { uid, from, to } => link(hash, 6, *uid, *from, *to),
+        EventKind::Redeliver { uid, from, to } => link(hash, 16, *uid, *from, *to),
         EventKind::FaultStart { index, desc } => {
             hash.write_u64(7);
             hash.write_u64(u64::from(*index));
@@ -267,6 +281,7 @@ fn feed(hash: &mut Fnv64, at_ms: u64, kind: &EventKind) {
             hash.write_str(desc);
         }
         EventKind::Heal => hash.write_u64(9),
+        EventKind::Quiescent => hash.write_u64(17),
         EventKind::Crash { host, point } => {
             hash.write_u64(10);
             hash.write_u64(u64::from(host.0));

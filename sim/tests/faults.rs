@@ -41,6 +41,23 @@ fn drops(r: &Run, reason: DropReason) -> usize {
         .count()
 }
 
+/// When fault `index` started and ended, from the trace.
+fn span(r: &Run, index: u32) -> (u64, u64) {
+    let at = |start: bool| {
+        r.trace
+            .events
+            .iter()
+            .find(|e| match &e.kind {
+                EventKind::FaultStart { index: i, .. } => start && *i == index,
+                EventKind::FaultEnd { index: i, .. } => !start && *i == index,
+                _ => false,
+            })
+            .map(|e| e.at_ms)
+            .expect("fault started and ended")
+    };
+    (at(true), at(false))
+}
+
 /// Time each ping was sent, from the trace labels.
 fn sent_at(r: &Run, n: u64) -> u64 {
     let label = format!("Ping({n})");
@@ -61,15 +78,22 @@ fn a_partitioned_datagram_is_not_delivered() {
     };
     let r = go(&mut p, plan(5_000, vec![fault(500, 1_000, part)]), 5_000);
     let got: BTreeSet<u64> = p.arrivals().into_iter().collect();
+    // The partition starts with the first datagram it touches from 500ms on, and lasts 1s.
+    let (start, end) = span(&r, 0);
+    assert!((500..=600).contains(&start), "started at {start}ms");
+    assert!(
+        end >= start + 1_000 && end <= start + 1_100,
+        "ended at {end}ms"
+    );
     for n in 0..20 {
         let t = sent_at(&r, n);
-        if (500..1_500).contains(&t) {
+        if (start..end).contains(&t) {
             assert!(
                 !got.contains(&n),
                 "ping {n} sent at {t}ms crossed the partition"
             );
         }
-        if !(350..1_500).contains(&t) {
+        if !(start - 150..end).contains(&t) {
             assert!(
                 got.contains(&n),
                 "ping {n} sent at {t}ms outside the partition was lost"

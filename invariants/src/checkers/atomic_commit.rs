@@ -1,8 +1,10 @@
-//! atomic-commit: for every 2PC transaction, no participant commits while another rolls
-//! back; a participant commits only after every participant prepared; the logged decision
-//! never changes (nor does a branch go against it). Checked at every branch and decision event.
+//! atomic-commit: for every 2PC transaction (order), no participant commits while another
+//! rolls back; a participant commits only after a decision was logged, the decision is commit,
+//! and every participant of it (the committing one included) prepared; every `Decision` event
+//! is a write of the decision log, and the logged decision never changes; no branch rolls back
+//! against a logged commit. Checked at every branch and decision event.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Finding, SafetyChecker};
 use crate::event::{BranchState, LedgerEvent};
@@ -12,8 +14,10 @@ use crate::violation::Entity;
 
 #[derive(Default, Clone, Debug)]
 struct Txn {
+    /// Every participant's latest state.
     branches: BTreeMap<String, BranchState>,
-    ever_prepared: Vec<String>,
+    ever_prepared: BTreeSet<String>,
+    /// The first decision logged: (commit, participants). Later writes are judged against it.
     decision: Option<(bool, Vec<String>)>,
 }
 
@@ -37,16 +41,17 @@ impl SafetyChecker for AtomicCommit {
             } => {
                 let t = self.txns.entry(*order).or_default();
                 let broken = match &t.decision {
-                    Some((before, _)) if before != commit => Some(format!(
+                    Some((first, _)) if first != commit => Some(format!(
                         "order {order}: decision changed from {} to {}",
-                        word(*before),
+                        word(*first),
                         word(*commit)
                     )),
-                    _ => None,
+                    Some(_) => None,
+                    None => {
+                        t.decision = Some((*commit, participants.clone()));
+                        None
+                    }
                 };
-                if t.decision.is_none() {
-                    t.decision = Some((*commit, participants.clone()));
-                }
                 (*order, broken)
             }
             LedgerEvent::Branch {
@@ -56,50 +61,54 @@ impl SafetyChecker for AtomicCommit {
             } => {
                 let t = self.txns.entry(*order).or_default();
                 t.branches.insert(participant.clone(), *state);
-                if *state == BranchState::Prepared && !t.ever_prepared.contains(participant) {
-                    t.ever_prepared.push(participant.clone());
+                if *state == BranchState::Prepared {
+                    t.ever_prepared.insert(participant.clone());
                 }
-                let other = |s: BranchState| {
-                    t.branches
-                        .iter()
-                        .find(|(p, x)| *p != participant && **x == s)
-                        .map(|(p, _)| p.clone())
-                };
-                let broken = match state {
-                    BranchState::Committed => {
-                        if let Some(p) = other(BranchState::RolledBack) {
-                            Some(format!(
-                                "order {order}: {participant} committed while {p} rolled back"
-                            ))
-                        } else if let Some((false, _)) = t.decision {
-                            Some(format!(
-                                "order {order}: {participant} committed against the logged abort"
-                            ))
-                        } else {
-                            t.decision
-                                .as_ref()
-                                .and_then(|(_, ps)| ps.iter().find(|p| !t.ever_prepared.contains(p)))
-                                .map(|p| format!("order {order}: {participant} committed though {p} never prepared"))
-                        }
-                    }
-                    BranchState::RolledBack => {
-                        if let Some(p) = other(BranchState::Committed) {
-                            Some(format!(
-                                "order {order}: {participant} rolled back while {p} committed"
-                            ))
-                        } else if let Some((true, _)) = t.decision {
-                            Some(format!("order {order}: {participant} rolled back against the logged commit"))
-                        } else {
-                            None
-                        }
-                    }
-                    BranchState::Prepared => None,
-                };
-                (*order, broken)
+                (*order, judge_branch(t, *order, participant, *state))
             }
             _ => return,
         };
         found.extend(broken.map(|d| (Entity::Order(order), d)));
+    }
+}
+
+fn judge_branch(t: &Txn, order: OrderId, participant: &str, state: BranchState) -> Option<String> {
+    let other = |s: BranchState| {
+        t.branches
+            .iter()
+            .find(|(p, x)| *p != participant && **x == s)
+            .map(|(p, _)| p.clone())
+    };
+    let at = format!("order {order}: {participant}");
+    match state {
+        BranchState::Committed => {
+            if let Some(p) = other(BranchState::RolledBack) {
+                Some(format!("{at} committed while {p} rolled back"))
+            } else if let Some((commit, participants)) = &t.decision {
+                if !commit {
+                    Some(format!("{at} committed against the logged abort"))
+                } else if !t.ever_prepared.contains(participant) {
+                    Some(format!("{at} committed though it never prepared"))
+                } else {
+                    participants
+                        .iter()
+                        .find(|p| !t.ever_prepared.contains(*p))
+                        .map(|p| format!("{at} committed though {p} never prepared"))
+                }
+            } else {
+                Some(format!("{at} committed with no decision logged"))
+            }
+        }
+        BranchState::RolledBack => {
+            if let Some(p) = other(BranchState::Committed) {
+                Some(format!("{at} rolled back while {p} committed"))
+            } else if let Some((true, _)) = t.decision {
+                Some(format!("{at} rolled back against the logged commit"))
+            } else {
+                None
+            }
+        }
+        BranchState::Prepared => None,
     }
 }
 
@@ -114,15 +123,14 @@ fn word(commit: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::{branch, details};
+    use BranchState::*;
 
     fn b(p: &str, state: BranchState) -> LedgerEvent {
-        LedgerEvent::Branch {
-            order: 7,
-            participant: p.into(),
-            state,
-        }
+        branch(7, p, state)
     }
 
+    /// The decision for order 7, over stock and points.
     fn d(commit: bool) -> LedgerEvent {
         LedgerEvent::Decision {
             order: 7,
@@ -132,15 +140,8 @@ mod tests {
     }
 
     fn run(events: &[LedgerEvent]) -> Vec<String> {
-        let mut c = AtomicCommit::default();
-        let mut found = Vec::new();
-        for e in events {
-            c.apply(e, &mut found);
-        }
-        found.into_iter().map(|(_, d)| d).collect()
+        details(&crate::testkit::run(&mut AtomicCommit::default(), events))
     }
-
-    use BranchState::*;
 
     #[test]
     fn prepare_all_decide_commit_all_is_fine_and_so_is_abort() {
@@ -159,27 +160,124 @@ mod tests {
             b("points", RolledBack)
         ])
         .is_empty());
+        // Rolling back before any decision (a no vote, or presumed abort) is fine.
+        assert!(run(&[b("stock", Prepared), b("stock", RolledBack), d(false)]).is_empty());
     }
 
     #[test]
-    fn each_way_it_breaks() {
+    fn rewriting_the_same_decision_is_fine() {
+        // The coordinator recovers and writes its decision again: the same one.
+        assert!(run(&[
+            b("stock", Prepared),
+            b("points", Prepared),
+            d(true),
+            b("stock", Committed),
+            d(true),
+            b("points", Committed)
+        ])
+        .is_empty());
+        assert!(run(&[d(false), d(false)]).is_empty());
+    }
+
+    #[test]
+    fn a_changed_decision_breaks_it() {
+        assert_eq!(
+            run(&[d(false), d(true)]),
+            vec!["order 7: decision changed from abort to commit"]
+        );
         assert_eq!(
             run(&[
                 b("stock", Prepared),
                 b("points", Prepared),
+                d(true),
+                d(false)
+            ]),
+            vec!["order 7: decision changed from commit to abort"]
+        );
+        // Every write is judged against the first, not the latest.
+        assert_eq!(
+            run(&[d(true), d(false), d(true), d(false)]),
+            vec![
+                "order 7: decision changed from commit to abort",
+                "order 7: decision changed from commit to abort"
+            ]
+        );
+        // Decisions of different orders are different transactions.
+        let other = LedgerEvent::Decision {
+            order: 8,
+            commit: false,
+            participants: vec![],
+        };
+        assert!(run(&[d(true), other]).is_empty());
+    }
+
+    #[test]
+    fn branches_follow_the_first_decision() {
+        assert_eq!(
+            run(&[
+                b("stock", Prepared),
+                b("points", Prepared),
+                d(true),
+                d(false),
+                b("stock", RolledBack)
+            ]),
+            vec![
+                "order 7: decision changed from commit to abort",
+                "order 7: stock rolled back against the logged commit"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_commit_and_a_rollback_of_one_transaction_break_it() {
+        assert_eq!(
+            run(&[
+                b("stock", Prepared),
+                b("points", Prepared),
+                d(true),
                 b("stock", Committed),
                 b("points", RolledBack)
             ]),
-            vec!["order 7: points rolled back while stock committed"]
+            vec!["order 7: points rolled back while stock committed",]
         );
+        assert_eq!(
+            run(&[
+                b("stock", Prepared),
+                b("points", Prepared),
+                b("points", RolledBack),
+                d(true),
+                b("stock", Committed)
+            ]),
+            vec!["order 7: stock committed while points rolled back"]
+        );
+    }
+
+    #[test]
+    fn a_commit_before_everyone_prepared_breaks_it() {
         assert_eq!(
             run(&[b("stock", Prepared), d(true), b("stock", Committed)]),
             vec!["order 7: stock committed though points never prepared"]
         );
         assert_eq!(
-            run(&[d(false), d(true)]),
-            vec!["order 7: decision changed from abort to commit"]
+            run(&[b("points", Prepared), d(true), b("stock", Committed)]),
+            vec!["order 7: stock committed though it never prepared"]
         );
+    }
+
+    #[test]
+    fn a_commit_with_no_decision_breaks_it() {
+        assert_eq!(
+            run(&[
+                b("stock", Prepared),
+                b("points", Prepared),
+                b("stock", Committed)
+            ]),
+            vec!["order 7: stock committed with no decision logged"]
+        );
+    }
+
+    #[test]
+    fn a_branch_against_the_decision_breaks_it() {
         assert_eq!(
             run(&[
                 b("stock", Prepared),
@@ -190,7 +288,12 @@ mod tests {
             vec!["order 7: points rolled back against the logged commit"]
         );
         assert_eq!(
-            run(&[d(false), b("stock", Committed)]),
+            run(&[
+                b("stock", Prepared),
+                b("points", Prepared),
+                d(false),
+                b("stock", Committed)
+            ]),
             vec!["order 7: stock committed against the logged abort"]
         );
     }

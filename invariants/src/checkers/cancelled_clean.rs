@@ -113,5 +113,33 @@ mod tests {
         let mut s = cancelled();
         s.stock.get_mut(&3).unwrap().sold_by_order = BTreeMap::from([(1, 1)]);
         assert_eq!(check(&s)[0].1, "order 1 is Cancelled but sku 3 sold 1");
+        let mut s = cancelled();
+        s.points.insert(
+            2,
+            PointsRow {
+                held: BTreeMap::from([(1, 5)]),
+                ..PointsRow::default()
+            },
+        );
+        assert_eq!(
+            check(&s)[0].1,
+            "order 1 is Cancelled but user 2 points held 5"
+        );
+        let mut s = cancelled();
+        s.charges.push(crate::snapshot::ChargeRecord {
+            charge: 1,
+            order: 1,
+            key: "k".into(),
+            amount: 40,
+            open_authorization: false,
+            captured: 40,
+            voided: false,
+            refunded: 0,
+        });
+        assert_eq!(check(&s)[0].1, "order 1 is Cancelled but net 40 charged");
+        // Another order's leftovers are not this one's.
+        let mut s = cancelled();
+        s.stock.get_mut(&3).unwrap().reserved = BTreeMap::from([(2, 2)]);
+        assert!(check(&s).is_empty());
     }
 }

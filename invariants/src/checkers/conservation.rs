@@ -18,6 +18,15 @@ pub struct Names {
     pub make: fn(u32) -> Entity,
 }
 
+/// A move between the buckets of one entity for one order: deltas to free, to held for the
+/// order, to used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Move {
+    pub free: i64,
+    pub held: i64,
+    pub used: i64,
+}
+
 /// One entity's buckets.
 #[derive(Default, Clone, Debug)]
 pub struct Tally {
@@ -27,13 +36,13 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Apply a move: deltas to free, to held for `order`, to used.
-    pub fn apply(&mut self, order: OrderId, free: i64, held: i64, used: i64) {
-        self.free += free;
-        self.used += used;
-        if held != 0 {
+    /// Apply a move for `order`.
+    pub fn apply(&mut self, order: OrderId, m: Move) {
+        self.free += m.free;
+        self.used += m.used;
+        if m.held != 0 {
             let h = self.held.entry(order).or_insert(0);
-            *h += held;
+            *h += m.held;
             if *h == 0 {
                 self.held.remove(&order);
             }

@@ -11,8 +11,11 @@ pub mod effects_once;
 pub mod no_unmatched_charge;
 pub mod nothing_in_flight;
 pub mod points_conserved;
+pub mod refusal_truthful;
+pub mod settled;
 pub mod single_charge;
 pub mod stock_conserved;
+pub mod store_sound;
 pub mod terminated;
 
 use crate::event::LedgerEvent;

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::conservation::{judge, Names, Tally};
+use super::conservation::{judge, Move, Names, Tally};
 use super::{Finding, SafetyChecker};
 use crate::event::LedgerEvent;
-use crate::ids::UserId;
+use crate::ids::{OrderId, UserId};
 use crate::invariant::Invariant;
 use crate::snapshot::Snapshot;
 use crate::violation::Entity;
@@ -55,36 +55,11 @@ impl SafetyChecker for PointsConserved {
     }
 
     fn apply(&mut self, event: &LedgerEvent, found: &mut Vec<Finding>) {
-        let (user, order, free, held, used) = match *event {
-            LedgerEvent::PointsHeld {
-                user,
-                order,
-                points,
-            } => (user, order, -points, points, 0),
-            LedgerEvent::PointsReleased {
-                user,
-                order,
-                points,
-            } => (user, order, points, -points, 0),
-            LedgerEvent::PointsSpent {
-                user,
-                order,
-                points,
-            } => (user, order, 0, -points, points),
-            LedgerEvent::PointsTaken {
-                user,
-                order,
-                points,
-            } => (user, order, -points, 0, points),
-            LedgerEvent::PointsRefunded {
-                user,
-                order,
-                points,
-            } => (user, order, points, 0, -points),
-            _ => return,
+        let Some((user, order, m)) = points_move(event) else {
+            return;
         };
         let t = self.tally.entry(user).or_default();
-        t.apply(order, free, held, used);
+        t.apply(order, m);
         found.extend(judge(
             &NAMES,
             user,
@@ -92,6 +67,41 @@ impl SafetyChecker for PointsConserved {
             self.initial.get(&user).copied().unwrap_or(0),
         ));
     }
+}
+
+/// What a points event does to its user's buckets: (user, order, move). None for other
+/// events. The one place the points arithmetic lives (refusal-truthful tracks balances with
+/// it).
+pub fn points_move(event: &LedgerEvent) -> Option<(UserId, OrderId, Move)> {
+    let mv = |free, held, used| Move { free, held, used };
+    Some(match *event {
+        LedgerEvent::PointsHeld {
+            user,
+            order,
+            points,
+        } => (user, order, mv(-points, points, 0)),
+        LedgerEvent::PointsReleased {
+            user,
+            order,
+            points,
+        } => (user, order, mv(points, -points, 0)),
+        LedgerEvent::PointsSpent {
+            user,
+            order,
+            points,
+        } => (user, order, mv(0, -points, points)),
+        LedgerEvent::PointsTaken {
+            user,
+            order,
+            points,
+        } => (user, order, mv(-points, 0, points)),
+        LedgerEvent::PointsRefunded {
+            user,
+            order,
+            points,
+        } => (user, order, mv(points, 0, -points)),
+        _ => return None,
+    })
 }
 
 /// The statement over the snapshot's points rows.
@@ -125,93 +135,196 @@ pub fn check_snapshot(s: &Snapshot) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::snapshot::PointsRow;
+    use LedgerEvent::*;
 
+    /// User 1 starts with 50.
     fn run(events: &[LedgerEvent]) -> Vec<Finding> {
-        let mut c = PointsConserved::new(&BTreeMap::from([(1, 50)]));
-        let mut found = Vec::new();
-        for e in events {
-            c.apply(e, &mut found);
-        }
-        found
+        crate::testkit::run(
+            &mut PointsConserved::new(&BTreeMap::from([(1, 50)])),
+            events,
+        )
+    }
+
+    fn broke(detail: &str) -> Vec<Finding> {
+        vec![(Entity::User(1), detail.to_string())]
     }
 
     #[test]
-    fn hold_spend_release_keep_it() {
+    fn hold_spend_release_take_and_refund_keep_it() {
         let f = run(&[
-            LedgerEvent::PointsHeld {
+            PointsHeld {
                 user: 1,
                 order: 1,
                 points: 20,
             },
-            LedgerEvent::PointsSpent {
+            PointsSpent {
                 user: 1,
                 order: 1,
                 points: 20,
             },
-            LedgerEvent::PointsHeld {
+            PointsHeld {
                 user: 1,
                 order: 2,
                 points: 30,
             },
-            LedgerEvent::PointsReleased {
+            PointsReleased {
                 user: 1,
                 order: 2,
                 points: 30,
             },
-            LedgerEvent::PointsTaken {
+            PointsTaken {
                 user: 1,
                 order: 3,
                 points: 5,
             },
-            LedgerEvent::PointsRefunded {
+            PointsRefunded {
                 user: 1,
                 order: 3,
                 points: 5,
+            },
+            // Exactly what is left (50 − 20 spent).
+            PointsTaken {
+                user: 1,
+                order: 4,
+                points: 30,
             },
         ]);
         assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]
-    fn overspending_breaks_it() {
-        let f = run(&[LedgerEvent::PointsTaken {
+    fn a_hold_beyond_the_balance_breaks_it() {
+        let f = run(&[PointsHeld {
             user: 1,
             order: 1,
             points: 51,
         }]);
+        assert_eq!(f, broke("user 1: balance -1 < 0"));
+    }
+
+    #[test]
+    fn a_release_of_what_was_never_held_breaks_it() {
+        let f = run(&[PointsReleased {
+            user: 1,
+            order: 4,
+            points: 10,
+        }]);
         assert_eq!(
             f,
-            vec![(Entity::User(1), "user 1: balance -1 < 0".to_string())]
+            broke("user 1: held for order 4 is -10 < 0 (released more than was held)")
         );
     }
 
     #[test]
     fn a_double_release_breaks_it() {
         let f = run(&[
-            LedgerEvent::PointsHeld {
+            PointsHeld {
                 user: 1,
                 order: 4,
                 points: 10,
             },
-            LedgerEvent::PointsReleased {
+            PointsReleased {
                 user: 1,
                 order: 4,
                 points: 10,
             },
-            LedgerEvent::PointsReleased {
+            PointsReleased {
                 user: 1,
                 order: 4,
                 points: 10,
             },
         ]);
         assert_eq!(
-            f[0].1,
-            "user 1: held for order 4 is -10 < 0 (released more than was held)"
+            f,
+            broke("user 1: held for order 4 is -10 < 0 (released more than was held)")
         );
     }
 
     #[test]
-    fn points_that_vanish_from_the_store_break_it_on_the_snapshot() {
+    fn spending_more_than_was_held_breaks_it() {
+        let f = run(&[
+            PointsHeld {
+                user: 1,
+                order: 4,
+                points: 10,
+            },
+            PointsSpent {
+                user: 1,
+                order: 4,
+                points: 12,
+            },
+        ]);
+        assert_eq!(
+            f,
+            broke("user 1: held for order 4 is -2 < 0 (released more than was held)")
+        );
+    }
+
+    #[test]
+    fn spent_points_are_gone_for_good() {
+        let f = run(&[
+            PointsHeld {
+                user: 1,
+                order: 4,
+                points: 10,
+            },
+            PointsSpent {
+                user: 1,
+                order: 4,
+                points: 10,
+            },
+            PointsHeld {
+                user: 1,
+                order: 5,
+                points: 50,
+            },
+        ]);
+        assert_eq!(f, broke("user 1: balance -10 < 0"));
+    }
+
+    #[test]
+    fn overspending_breaks_it() {
+        let f = run(&[PointsTaken {
+            user: 1,
+            order: 1,
+            points: 51,
+        }]);
+        assert_eq!(f, broke("user 1: balance -1 < 0"));
+    }
+
+    #[test]
+    fn refunding_what_was_never_spent_breaks_it() {
+        let f = run(&[PointsRefunded {
+            user: 1,
+            order: 1,
+            points: 5,
+        }]);
+        assert_eq!(f, broke("user 1: spent -5 < 0"));
+    }
+
+    #[test]
+    fn a_refund_puts_points_back_in_the_balance() {
+        let f = run(&[
+            PointsTaken {
+                user: 1,
+                order: 1,
+                points: 50,
+            },
+            PointsRefunded {
+                user: 1,
+                order: 1,
+                points: 50,
+            },
+            PointsTaken {
+                user: 1,
+                order: 2,
+                points: 50,
+            },
+        ]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    fn snap(balance: i64, held: i64, spent: i64) -> Snapshot {
         let mut s = Snapshot {
             initial_points: BTreeMap::from([(1, 50)]),
             ..Snapshot::default()
@@ -219,17 +332,34 @@ mod tests {
         s.points.insert(
             1,
             PointsRow {
-                balance: 30,
-                spent: 10,
+                balance,
+                held: BTreeMap::from([(4, held)]),
+                spent,
                 ..PointsRow::default()
             },
         );
+        s
+    }
+
+    #[test]
+    fn each_way_the_snapshot_breaks_it() {
+        assert!(check_snapshot(&snap(30, 10, 10)).is_empty());
+        // Points that vanished from the store.
         assert_eq!(
-            check_snapshot(&s),
-            vec![(
-                Entity::User(1),
-                "user 1: balance 30 + held 0 + spent 10 = 40 ≠ initial 50".to_string()
-            )]
+            check_snapshot(&snap(30, 0, 10)),
+            broke("user 1: balance 30 + held 0 + spent 10 = 40 ≠ initial 50")
+        );
+        assert_eq!(
+            check_snapshot(&snap(-1, 0, 51)),
+            broke("user 1: balance -1 < 0")
+        );
+        assert_eq!(
+            check_snapshot(&snap(52, -2, 0)),
+            broke("user 1: held for order 4 is -2 < 0 (released more than was held)")
+        );
+        assert_eq!(
+            check_snapshot(&snap(51, 0, -1)),
+            broke("user 1: spent -1 < 0")
         );
     }
 }

@@ -114,24 +114,13 @@ impl SingleCharge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::created;
 
+    /// Order 1 of amount 40, then `events`.
     fn run(events: &[LedgerEvent]) -> Vec<Finding> {
-        let mut c = SingleCharge::default();
-        let mut found = Vec::new();
-        c.apply(
-            &LedgerEvent::OrderCreated {
-                order: 1,
-                user: 0,
-                lines: vec![],
-                points: 0,
-                amount: 40,
-            },
-            &mut found,
-        );
-        for e in events {
-            c.apply(e, &mut found);
-        }
-        found
+        let mut all = vec![created(1, 40, false)];
+        all.extend_from_slice(events);
+        crate::testkit::run(&mut SingleCharge::default(), &all)
     }
 
     fn capture(charge: ChargeId, amount: i64) -> LedgerEvent {
@@ -143,14 +132,32 @@ mod tests {
         }
     }
 
+    fn refund(charge: ChargeId, amount: i64) -> LedgerEvent {
+        LedgerEvent::ChargeRefunded {
+            charge,
+            order: 1,
+            amount,
+        }
+    }
+
     #[test]
     fn charge_then_full_refund_then_charge_again_is_fine() {
+        let f = run(&[capture(1, 40), refund(1, 40), capture(2, 40)]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn authorizations_and_voids_move_no_money() {
         let f = run(&[
-            capture(1, 40),
-            LedgerEvent::ChargeRefunded {
+            LedgerEvent::ChargeAuthorized {
                 charge: 1,
                 order: 1,
+                key: "a".into(),
                 amount: 40,
+            },
+            LedgerEvent::ChargeVoided {
+                charge: 1,
+                order: 1,
             },
             capture(2, 40),
         ]);
@@ -182,17 +189,46 @@ mod tests {
     }
 
     #[test]
+    fn the_amount_is_the_one_the_order_was_created_with() {
+        let f = crate::testkit::run(
+            &mut SingleCharge::default(),
+            &[created(1, 30, false), capture(1, 30)],
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn a_partial_refund_breaks_it() {
+        let f = run(&[capture(1, 40), refund(1, 10)]);
+        assert_eq!(
+            f,
+            vec![(
+                Entity::Order(1),
+                "order 1: net 30 ∉ {0, amount 40}".to_string()
+            )]
+        );
+    }
+
+    #[test]
     fn a_refund_of_a_charge_that_never_captured_breaks_it() {
-        let f = run(&[LedgerEvent::ChargeRefunded {
-            charge: 9,
-            order: 1,
-            amount: 40,
-        }]);
+        let f = run(&[refund(9, 40)]);
         assert_eq!(
             f,
             vec![(
                 Entity::Charge(9),
                 "charge 9 of order 1: refunded 40 > captured 0".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn refunding_a_charge_twice_breaks_it() {
+        let f = run(&[capture(1, 40), refund(1, 40), refund(1, 40)]);
+        assert_eq!(
+            f,
+            vec![(
+                Entity::Charge(1),
+                "charge 1 of order 1: refunded 80 > captured 40".to_string()
             )]
         );
     }

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::conservation::{judge, Names, Tally};
+use super::conservation::{judge, Move, Names, Tally};
 use super::{Finding, SafetyChecker};
 use crate::event::LedgerEvent;
-use crate::ids::Sku;
+use crate::ids::{OrderId, Sku};
 use crate::invariant::Invariant;
 use crate::snapshot::Snapshot;
 use crate::violation::Entity;
@@ -55,16 +55,11 @@ impl SafetyChecker for StockConserved {
     }
 
     fn apply(&mut self, event: &LedgerEvent, found: &mut Vec<Finding>) {
-        let (sku, order, free, held, used) = match *event {
-            LedgerEvent::StockReserved { sku, order, qty } => (sku, order, -qty, qty, 0),
-            LedgerEvent::StockReleased { sku, order, qty } => (sku, order, qty, -qty, 0),
-            LedgerEvent::StockSold { sku, order, qty } => (sku, order, 0, -qty, qty),
-            LedgerEvent::StockTaken { sku, order, qty } => (sku, order, -qty, 0, qty),
-            LedgerEvent::StockReturned { sku, order, qty } => (sku, order, qty, 0, -qty),
-            _ => return,
+        let Some((sku, order, m)) = stock_move(event) else {
+            return;
         };
         let t = self.tally.entry(sku).or_default();
-        t.apply(order, free, held, used);
+        t.apply(order, m);
         found.extend(judge(
             &NAMES,
             sku,
@@ -72,6 +67,20 @@ impl SafetyChecker for StockConserved {
             self.initial.get(&sku).copied().unwrap_or(0),
         ));
     }
+}
+
+/// What a stock event does to its sku's buckets: (sku, order, move). None for other events.
+/// The one place the stock arithmetic lives (refusal-truthful tracks availability with it).
+pub fn stock_move(event: &LedgerEvent) -> Option<(Sku, OrderId, Move)> {
+    let mv = |free, held, used| Move { free, held, used };
+    Some(match *event {
+        LedgerEvent::StockReserved { sku, order, qty } => (sku, order, mv(-qty, qty, 0)),
+        LedgerEvent::StockReleased { sku, order, qty } => (sku, order, mv(qty, -qty, 0)),
+        LedgerEvent::StockSold { sku, order, qty } => (sku, order, mv(0, -qty, qty)),
+        LedgerEvent::StockTaken { sku, order, qty } => (sku, order, mv(-qty, 0, qty)),
+        LedgerEvent::StockReturned { sku, order, qty } => (sku, order, mv(qty, 0, -qty)),
+        _ => return None,
+    })
 }
 
 /// The statement over the snapshot's stock rows.
@@ -104,80 +113,98 @@ pub fn check_snapshot(s: &Snapshot) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::snapshot::StockRow;
+    use LedgerEvent::*;
 
+    /// Sku 3 starts with 10.
     fn run(events: &[LedgerEvent]) -> Vec<Finding> {
-        let mut c = StockConserved::new(&BTreeMap::from([(3, 10)]));
-        let mut found = Vec::new();
-        for e in events {
-            c.apply(e, &mut found);
-        }
-        found
+        crate::testkit::run(&mut StockConserved::new(&BTreeMap::from([(3, 10)])), events)
+    }
+
+    fn broke(detail: &str) -> Vec<Finding> {
+        vec![(Entity::Sku(3), detail.to_string())]
     }
 
     #[test]
     fn reserve_sell_release_take_and_return_keep_it() {
         let f = run(&[
-            LedgerEvent::StockReserved {
+            StockReserved {
                 sku: 3,
                 order: 1,
                 qty: 4,
             },
-            LedgerEvent::StockSold {
+            StockSold {
                 sku: 3,
                 order: 1,
                 qty: 4,
             },
-            LedgerEvent::StockReserved {
+            StockReserved {
                 sku: 3,
                 order: 2,
                 qty: 6,
             },
-            LedgerEvent::StockReleased {
+            StockReleased {
                 sku: 3,
                 order: 2,
                 qty: 6,
             },
-            LedgerEvent::StockTaken {
+            StockTaken {
                 sku: 3,
                 order: 5,
                 qty: 1,
             },
-            LedgerEvent::StockReturned {
+            StockReturned {
                 sku: 3,
                 order: 5,
                 qty: 1,
+            },
+            // Exactly what is left (10 − 4 sold): fine only if every move above was counted
+            // in the right bucket.
+            StockTaken {
+                sku: 3,
+                order: 6,
+                qty: 6,
             },
         ]);
         assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]
-    fn negative_availability_breaks_it() {
-        let f = run(&[LedgerEvent::StockTaken {
+    fn a_reservation_beyond_what_is_available_breaks_it() {
+        let f = run(&[StockReserved {
             sku: 3,
             order: 1,
             qty: 11,
         }]);
+        assert_eq!(f, broke("sku 3: available -1 < 0"));
+    }
+
+    #[test]
+    fn a_release_of_what_was_never_reserved_breaks_it() {
+        let f = run(&[StockReleased {
+            sku: 3,
+            order: 1,
+            qty: 2,
+        }]);
         assert_eq!(
             f,
-            vec![(Entity::Sku(3), "sku 3: available -1 < 0".to_string())]
+            broke("sku 3: reserved for order 1 is -2 < 0 (released more than was reserved)")
         );
     }
 
     #[test]
     fn a_double_release_breaks_it() {
         let f = run(&[
-            LedgerEvent::StockReserved {
+            StockReserved {
                 sku: 3,
                 order: 1,
                 qty: 2,
             },
-            LedgerEvent::StockReleased {
+            StockReleased {
                 sku: 3,
                 order: 1,
                 qty: 2,
             },
-            LedgerEvent::StockReleased {
+            StockReleased {
                 sku: 3,
                 order: 1,
                 qty: 2,
@@ -185,17 +212,110 @@ mod tests {
         ]);
         assert_eq!(
             f,
-            vec![(
-                Entity::Sku(3),
-                "sku 3: reserved for order 1 is -2 < 0 (released more than was reserved)"
-                    .to_string()
-            )]
+            broke("sku 3: reserved for order 1 is -2 < 0 (released more than was reserved)")
         );
     }
 
     #[test]
-    fn a_lost_release_in_the_store_breaks_it_on_the_snapshot() {
-        // The reservation row was deleted but the units never went back to available.
+    fn selling_more_than_was_reserved_breaks_it() {
+        let f = run(&[
+            StockReserved {
+                sku: 3,
+                order: 1,
+                qty: 2,
+            },
+            StockSold {
+                sku: 3,
+                order: 1,
+                qty: 3,
+            },
+        ]);
+        assert_eq!(
+            f,
+            broke("sku 3: reserved for order 1 is -1 < 0 (released more than was reserved)")
+        );
+    }
+
+    #[test]
+    fn a_sale_moves_units_out_of_the_reservation_for_good() {
+        // Sold units are gone: a later reservation of all 10 oversells.
+        let f = run(&[
+            StockReserved {
+                sku: 3,
+                order: 1,
+                qty: 2,
+            },
+            StockSold {
+                sku: 3,
+                order: 1,
+                qty: 2,
+            },
+            StockReserved {
+                sku: 3,
+                order: 2,
+                qty: 10,
+            },
+        ]);
+        assert_eq!(f, broke("sku 3: available -2 < 0"));
+    }
+
+    #[test]
+    fn an_oversold_take_breaks_it() {
+        let f = run(&[StockTaken {
+            sku: 3,
+            order: 1,
+            qty: 11,
+        }]);
+        assert_eq!(f, broke("sku 3: available -1 < 0"));
+    }
+
+    #[test]
+    fn returning_what_was_never_taken_breaks_it() {
+        let f = run(&[StockReturned {
+            sku: 3,
+            order: 1,
+            qty: 1,
+        }]);
+        // available 11 + sold −1 = 10: the sum holds; the negative bucket does not.
+        assert_eq!(f, broke("sku 3: sold -1 < 0"));
+    }
+
+    #[test]
+    fn a_return_puts_units_back_on_the_shelf() {
+        let f = run(&[
+            StockTaken {
+                sku: 3,
+                order: 1,
+                qty: 10,
+            },
+            StockReturned {
+                sku: 3,
+                order: 1,
+                qty: 10,
+            },
+            StockTaken {
+                sku: 3,
+                order: 2,
+                qty: 10,
+            },
+        ]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn an_unknown_sku_starts_at_zero() {
+        let f = crate::testkit::run(
+            &mut StockConserved::new(&BTreeMap::new()),
+            &[StockTaken {
+                sku: 9,
+                order: 1,
+                qty: 1,
+            }],
+        );
+        assert_eq!(f, vec![(Entity::Sku(9), "sku 9: available -1 < 0".into())]);
+    }
+
+    fn snap(available: i64, reserved: i64, sold: i64) -> Snapshot {
         let mut s = Snapshot {
             initial_stock: BTreeMap::from([(3, 10)]),
             ..Snapshot::default()
@@ -203,19 +323,46 @@ mod tests {
         s.stock.insert(
             3,
             StockRow {
-                available: 4,
-                sold: 5,
+                available,
+                reserved: BTreeMap::from([(1, reserved)]),
+                sold,
                 ..StockRow::default()
             },
         );
+        s
+    }
+
+    #[test]
+    fn each_way_the_snapshot_breaks_it() {
+        assert!(check_snapshot(&snap(5, 2, 3)).is_empty());
+        // A lost release: the reservation row was deleted but the units never went back.
+        assert_eq!(
+            check_snapshot(&snap(4, 0, 5)),
+            broke("sku 3: available 4 + reserved 0 + sold 5 = 9 ≠ initial 10")
+        );
+        assert_eq!(
+            check_snapshot(&snap(-1, 0, 11)),
+            broke("sku 3: available -1 < 0")
+        );
+        assert_eq!(
+            check_snapshot(&snap(12, -2, 0)),
+            broke("sku 3: reserved for order 1 is -2 < 0 (released more than was reserved)")
+        );
+        assert_eq!(
+            check_snapshot(&snap(11, 0, -1)),
+            broke("sku 3: sold -1 < 0")
+        );
+    }
+
+    #[test]
+    fn a_sku_missing_from_the_store_is_judged_too() {
+        let s = Snapshot {
+            initial_stock: BTreeMap::from([(3, 10)]),
+            ..Snapshot::default()
+        };
         assert_eq!(
             check_snapshot(&s),
-            vec![(
-                Entity::Sku(3),
-                "sku 3: available 4 + reserved 0 + sold 5 = 9 ≠ initial 10".to_string()
-            )]
+            broke("sku 3: available 0 + reserved 0 + sold 0 = 0 ≠ initial 10")
         );
-        s.stock.get_mut(&3).unwrap().available = 5;
-        assert!(check_snapshot(&s).is_empty());
     }
 }

@@ -22,6 +22,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     probes: &[],
     uses: Uses::ReserveCancel,
     pays: false,
+    uses_broker: false,
 };
 
 /// The driver flow.

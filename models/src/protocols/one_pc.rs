@@ -23,6 +23,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     probes: &["1pc.gave_up"],
     uses: Uses::Take,
     pays: true,
+    uses_broker: false,
 };
 
 /// Each call gets a few tries; then the order is cancelled.

@@ -1,12 +1,14 @@
-//! A client host: the workload. For each of its orders it obtains an order id, submits the
-//! order (retrying on timeout with the same id), then asks for its status until it hears an
-//! outcome, and records what it asked and what it was told.
+//! A client host: the workload. For each of its orders it records that it wants an order id
+//! and obtains one, records what it asks for under that id and submits the order (retrying
+//! on timeout with the same id), then asks for its status until it hears an outcome, and
+//! records what it was told. These are the client's own records (what it asked, what it was
+//! told), journaled as it makes them.
 
 use std::time::Duration;
 
 use dtx_sim::{CallPolicy, HostCtx, Net};
 
-use dtx_invariants::{LedgerEvent, Told};
+use dtx_invariants::{Asked, LedgerEvent, Told};
 
 use crate::journal::Journal;
 use crate::services::order;
@@ -20,12 +22,14 @@ const POLICY: CallPolicy = CallPolicy {
     max_backoff_ms: 2_000,
 };
 
-/// Place `orders` one after the other.
-pub async fn run(ctx: HostCtx, client: u32, orders: Vec<OrderSpec>, journal: Journal) {
+/// Place `orders` — (seq: the order's index in the client's list, spec) — one after the
+/// other.
+pub async fn run(ctx: HostCtx, client: u32, orders: Vec<(u32, OrderSpec)>, journal: Journal) {
     let net: Net<Msg> = ctx.bind().await;
-    for spec in orders {
-        tokio::time::sleep(Duration::from_millis(spec.think_ms)).await;
+    for (seq, spec) in orders {
+        ctx.sleep(Duration::from_millis(spec.think_ms)).await;
         // An id first; a lost answer only wastes an id.
+        journal.record(LedgerEvent::ClientWantsId { client, seq });
         let order = loop {
             if let Ok(Msg::OrderId { order }) =
                 net.call(order::HOST, &Msg::NewOrderId, &POLICY).await
@@ -33,7 +37,17 @@ pub async fn run(ctx: HostCtx, client: u32, orders: Vec<OrderSpec>, journal: Jou
                 break order;
             }
         };
-        journal.commit(ctx.now_ms(), [LedgerEvent::ClientAsked { client, order }]);
+        journal.record(LedgerEvent::ClientAsked {
+            client,
+            seq,
+            order,
+            request: Asked {
+                user: spec.user,
+                lines: spec.lines.clone(),
+                points: spec.points,
+                amount: spec.amount,
+            },
+        });
         let request = Msg::Place(OrderRequest {
             order,
             user: spec.user,
@@ -42,7 +56,8 @@ pub async fn run(ctx: HostCtx, client: u32, orders: Vec<OrderSpec>, journal: Jou
             amount: spec.amount,
             card: spec.card,
         });
-        let mut placed = net.call(order::HOST, &request, &POLICY).await.is_ok();
+        let accepted = |r: &Result<Msg, _>| matches!(r, Ok(Msg::Accepted { .. }));
+        let mut placed = accepted(&net.call(order::HOST, &request, &POLICY).await);
         // Ask until told; resubmit (same id) while the order service does not know it.
         loop {
             match net.call(order::HOST, &Msg::Status { order }, &POLICY).await {
@@ -50,26 +65,23 @@ pub async fn run(ctx: HostCtx, client: u32, orders: Vec<OrderSpec>, journal: Jou
                     status: Status::Done(outcome),
                     ..
                 }) => {
-                    journal.commit(
-                        ctx.now_ms(),
-                        [LedgerEvent::ClientTold {
-                            client,
-                            order,
-                            told: match outcome {
-                                Outcome::Confirmed => Told::Confirmed,
-                                Outcome::Cancelled { .. } => Told::Cancelled,
-                            },
-                        }],
-                    );
+                    journal.record(LedgerEvent::ClientTold {
+                        client,
+                        order,
+                        told: match outcome {
+                            Outcome::Confirmed => Told::Confirmed,
+                            Outcome::Cancelled { .. } => Told::Cancelled,
+                        },
+                    });
                     break;
                 }
                 Ok(Msg::StatusIs {
                     status: Status::Unknown,
                     ..
                 }) if !placed => {
-                    placed = net.call(order::HOST, &request, &POLICY).await.is_ok();
+                    placed = accepted(&net.call(order::HOST, &request, &POLICY).await);
                 }
-                _ => tokio::time::sleep(Duration::from_millis(500)).await,
+                _ => ctx.sleep(Duration::from_millis(500)).await,
             }
         }
     }

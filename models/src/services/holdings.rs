@@ -1,6 +1,8 @@
 //! The stock and points services: one host each, serving a holdings book (stock per sku,
-//! points per user). Every operation is a local transaction (or an XA branch) whose committed
-//! moves go to the run's ledger in the same step as the commit:
+//! points per user). Every operation is one local transaction (or an XA branch call) inside
+//! one durable write; the book reports what it did from inside that write. A store error
+//! other than a lock conflict is answered explicitly ([`Answer::Failed`]); a lock conflict
+//! gets no answer (the caller retries). Operations:
 //! - reserve / confirm / cancel (the try-confirm-cancel shape; replays answered from fences);
 //! - take (one phase: available → used, no way back);
 //! - prepare / commit / rollback of a 2PC branch, and the in-doubt resolver: a branch
@@ -8,14 +10,15 @@
 
 use std::time::Duration;
 
-use dtx_invariants::{BranchState, LedgerEvent, Op};
 use dtx_sim::{CallPolicy, Disk, HostCtx, Net};
 
-use crate::journal::Journal;
 use crate::knobs::Knobs;
 use crate::services::order;
-use crate::store::holdings::{self, Answer, HoldingsDb, Move, Refusal};
+use crate::store::holdings::{self, Answer, HoldingsDb, Refusal};
+use crate::store::local_db::DbError;
 use crate::wire::Msg;
+
+pub use crate::store::holdings::Book;
 
 /// Bug knob (#18): a participant rolls back a branch that stayed prepared too long instead of
 /// asking the coordinator.
@@ -33,86 +36,6 @@ const ASK: CallPolicy = CallPolicy {
     backoff_ms: 200,
     max_backoff_ms: 1_000,
 };
-
-/// Which book a holdings service keeps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Book {
-    Stock,
-    Points,
-}
-
-impl Book {
-    /// Host name (and probe prefix, and participant name in the ledger).
-    pub fn host(self) -> &'static str {
-        match self {
-            Book::Stock => "stock",
-            Book::Points => "points",
-        }
-    }
-
-    /// A committed move as a ledger event.
-    pub fn event(self, m: &Move) -> LedgerEvent {
-        use LedgerEvent as L;
-        match (self, m.clone()) {
-            (Book::Stock, Move::Reserve { id, order, qty }) => L::StockReserved {
-                sku: id,
-                order,
-                qty,
-            },
-            (Book::Stock, Move::Confirm { id, order, qty }) => L::StockSold {
-                sku: id,
-                order,
-                qty,
-            },
-            (Book::Stock, Move::Release { id, order, qty }) => L::StockReleased {
-                sku: id,
-                order,
-                qty,
-            },
-            (Book::Stock, Move::Take { id, order, qty }) => L::StockTaken {
-                sku: id,
-                order,
-                qty,
-            },
-            (Book::Points, Move::Reserve { id, order, qty }) => L::PointsHeld {
-                user: id,
-                order,
-                points: qty,
-            },
-            (Book::Points, Move::Confirm { id, order, qty }) => L::PointsSpent {
-                user: id,
-                order,
-                points: qty,
-            },
-            (Book::Points, Move::Release { id, order, qty }) => L::PointsReleased {
-                user: id,
-                order,
-                points: qty,
-            },
-            (Book::Points, Move::Take { id, order, qty }) => L::PointsTaken {
-                user: id,
-                order,
-                points: qty,
-            },
-        }
-    }
-
-    fn effect(self, order: u64, op: Op) -> LedgerEvent {
-        LedgerEvent::Effect {
-            order,
-            participant: self.host().to_string(),
-            op,
-        }
-    }
-
-    fn branch(self, order: u64, state: BranchState) -> LedgerEvent {
-        LedgerEvent::Branch {
-            order,
-            participant: self.host().to_string(),
-            state,
-        }
-    }
-}
 
 /// The participant operations a protocol uses (they decide which crash points and probes of
 /// the holdings services it can reach).
@@ -190,88 +113,25 @@ fn order_of(body: &Msg) -> Option<u64> {
     }
 }
 
-/// Apply one request: its answer and the ledger events its commit produced. `None`: the
-/// transaction failed (a lock conflict) and changed nothing; the caller will retry.
-fn apply(
-    book: Book,
-    db: &mut HoldingsDb,
-    order: u64,
-    body: &Msg,
-    knobs: Knobs,
-) -> Option<(Answer, Vec<LedgerEvent>)> {
-    let (op, answer, moves) = match body {
+/// Apply one request (inside one durable write): its answer, or the store's error.
+fn apply(db: &mut HoldingsDb, order: u64, body: &Msg, knobs: Knobs) -> Result<Answer, DbError> {
+    match body {
         Msg::Prepare { lines, .. } => {
             let durable = !knobs.on(BUG_PREPARE_NOT_DURABLE);
-            let answer = holdings::prepare_branch(db, order, lines, durable).ok()?;
-            let mut events = Vec::new();
-            if answer == Answer::Done {
-                events.push(book.effect(order, Op::Prepare));
-                events.push(book.branch(order, BranchState::Prepared));
-            }
-            return Some((answer, events));
+            holdings::prepare_branch(db, order, lines, durable)
         }
-        Msg::Commit { .. } => return Some(commit(book, db, order)),
-        Msg::Rollback { .. } => return Some(rollback(book, db, order)),
+        Msg::Commit { .. } => holdings::commit_branch(db, order),
+        Msg::Rollback { .. } => holdings::rollback_branch(db, order),
         Msg::Reserve { lines, .. } => {
-            let (a, m) = db
-                .transact(|d, t| holdings::reserve_in(d, t, order, lines))
-                .ok()?;
-            (Op::Try, a, m)
+            holdings::local(db, |d, t| holdings::reserve_in(d, t, order, lines))
         }
         Msg::Take { lines, .. } => {
-            let (a, m) = db
-                .transact(|d, t| holdings::take_in(d, t, order, lines))
-                .ok()?;
-            (Op::Try, a, m)
+            holdings::local(db, |d, t| holdings::take_in(d, t, order, lines))
         }
-        Msg::Confirm { .. } => {
-            let (a, m) = db.transact(|d, t| holdings::confirm_in(d, t, order)).ok()?;
-            (Op::Confirm, a, m)
-        }
-        Msg::Cancel { .. } => {
-            let (a, m) = db.transact(|d, t| holdings::cancel_in(d, t, order)).ok()?;
-            (Op::Cancel, a, m)
-        }
-        _ => return None,
-    };
-    let mut events: Vec<LedgerEvent> = moves.iter().map(|m| book.event(m)).collect();
-    if answer == Answer::Done {
-        events.push(book.effect(order, op));
+        Msg::Confirm { .. } => holdings::local(db, |d, t| holdings::confirm_in(d, t, order)),
+        Msg::Cancel { .. } => holdings::local(db, |d, t| holdings::cancel_in(d, t, order)),
+        _ => unreachable!("order_of admits holdings requests only"),
     }
-    Some((answer, events))
-}
-
-/// Commit branch `order` (phase 2, or the resolver after asking).
-fn commit(book: Book, db: &mut HoldingsDb, order: u64) -> (Answer, Vec<LedgerEvent>) {
-    let Ok((answer, moves)) = holdings::commit_branch(db, order) else {
-        return (Answer::Refused(Refusal::NothingReserved), Vec::new());
-    };
-    let mut events: Vec<LedgerEvent> = moves.iter().map(|m| book.event(m)).collect();
-    match answer {
-        Answer::Done => {
-            events.push(book.effect(order, Op::Commit));
-            events.push(book.branch(order, BranchState::Committed));
-        }
-        // The branch is gone without committing: it was lost (prepare not durable). It will
-        // never commit; the ledger says so.
-        Answer::Refused(Refusal::NothingReserved) => {
-            events.push(book.branch(order, BranchState::RolledBack))
-        }
-        _ => {}
-    }
-    (answer, events)
-}
-
-/// Roll branch `order` back (phase 2, or the resolver).
-fn rollback(book: Book, db: &mut HoldingsDb, order: u64) -> (Answer, Vec<LedgerEvent>) {
-    let answer =
-        holdings::rollback_branch(db, order).unwrap_or(Answer::Refused(Refusal::NothingReserved));
-    let mut events = Vec::new();
-    if answer == Answer::Done {
-        events.push(book.effect(order, Op::Rollback));
-        events.push(book.branch(order, BranchState::RolledBack));
-    }
-    (answer, events)
 }
 
 fn crash_point_of(body: &Msg) -> &'static str {
@@ -287,7 +147,8 @@ fn crash_point_of(body: &Msg) -> &'static str {
 }
 
 /// Serve a holdings book.
-pub async fn serve(ctx: HostCtx, book: Book, db: Disk<HoldingsDb>, journal: Journal, knobs: Knobs) {
+pub async fn serve(ctx: HostCtx, db: Disk<HoldingsDb>, knobs: Knobs) {
+    let book = db.read(|d| d.book());
     let net: Net<Msg> = ctx.bind().await;
     let name = book.host();
     if !db.read(|d| d.xa_recover()).is_empty() {
@@ -298,7 +159,6 @@ pub async fn serve(ctx: HostCtx, book: Book, db: Disk<HoldingsDb>, journal: Jour
         net.clone(),
         book,
         db.clone(),
-        journal.clone(),
         knobs,
     ));
     loop {
@@ -306,17 +166,16 @@ pub async fn serve(ctx: HostCtx, book: Book, db: Disk<HoldingsDb>, journal: Jour
         let Some(order) = order_of(&req.body) else {
             continue;
         };
-        let now = ctx.now_ms();
-        let applied = db.write(|d| {
-            let r = apply(book, d, order, &req.body, knobs);
-            if let Some((_, events)) = &r {
-                journal.commit(now, events.iter().cloned());
-            }
-            r
-        });
-        // Down (died at a crash point) or a lock conflict: no answer, the caller retries.
-        let Ok(Some((answer, _))) = applied else {
-            continue;
+        let answer = match db.write(|d| apply(d, order, &req.body, knobs)) {
+            // Down (died at a crash point or a write boundary): no answer.
+            Err(_) => continue,
+            Ok(Ok(answer)) => answer,
+            // A lock conflict changed nothing: no answer, the caller retries.
+            Ok(Err(e)) if e.is_lock_conflict() => continue,
+            // Any other error is the caller's bug (reported as a store fault): say so.
+            Ok(Err(e)) => Answer::Failed {
+                error: e.to_string(),
+            },
         };
         match (&req.body, &answer) {
             (Msg::Rollback { .. }, Answer::Fenced) => ctx.probe(&format!("{name}.rollback_fenced")),
@@ -341,13 +200,12 @@ async fn resolve_in_doubt(
     net: Net<Msg>,
     book: Book,
     db: Disk<HoldingsDb>,
-    journal: Journal,
     knobs: Knobs,
 ) {
     let name = book.host();
     let mut seen: Vec<u64> = Vec::new();
     loop {
-        tokio::time::sleep(Duration::from_millis(IN_DOUBT_EVERY_MS)).await;
+        ctx.sleep(Duration::from_millis(IN_DOUBT_EVERY_MS)).await;
         let prepared = db.read(|d| d.xa_recover());
         let in_doubt: Vec<u64> = prepared
             .iter()
@@ -369,18 +227,16 @@ async fn resolve_in_doubt(
                 }
             };
             let Some(commit_it) = decision else { continue };
-            let now = ctx.now_ms();
             let done = db.write(|d| {
                 // Phase 2 may have arrived while we asked: only a still-prepared branch.
                 if !d.xa_recover().contains(&order) {
                     return false;
                 }
-                let (_, events) = if commit_it {
-                    commit(book, d, order)
+                let _ = if commit_it {
+                    holdings::commit_branch(d, order)
                 } else {
-                    rollback(book, d, order)
+                    holdings::rollback_branch(d, order)
                 };
-                journal.commit(now, events);
                 true
             });
             if done == Ok(true) {

@@ -1,6 +1,8 @@
 //! The order service: hands out order ids, takes orders (idempotently by id), answers status
 //! queries, and drives each order through the run's protocol (a [`Flow`]). Orders live in
-//! its `LocalDb`; on restart it resumes every order still pending (recovery).
+//! its order book ([`crate::store::orders`]), which reports every change itself; on restart
+//! the service resumes every order still pending (recovery). A store error other than a lock
+//! conflict is answered explicitly ([`Msg::Failed`]), never with silence.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -8,15 +10,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use dtx_invariants::{LedgerEvent, OrderStatus};
-
 use dtx_sim::{CallPolicy, Disk, HostCtx, Net};
-use serde::{Deserialize, Serialize};
 
 use crate::journal::Journal;
 use crate::knobs::Knobs;
-use crate::store::local_db::LocalDb;
+use crate::store::local_db::DbError;
+use crate::store::orders::{self, VolatileDecisions};
 use crate::wire::{Msg, OrderRequest, Outcome, Status};
+
+pub use crate::store::orders::{ledger_status, pending, OrderDb, OrderKey, OrderVal};
 
 /// Host name.
 pub const HOST: &str = "order";
@@ -24,31 +26,6 @@ pub const HOST: &str = "order";
 pub const CRASH_POINTS: &[&str] = &["order.after_create"];
 /// Probes of the order service itself.
 pub const PROBES: &[&str] = &["order.recovered", "order.duplicate_place"];
-
-/// Rows of the order database.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum OrderKey {
-    /// The last id handed out.
-    LastId,
-    Order(u64),
-    /// A 2PC coordinator's logged decision for an order.
-    Decision(u64),
-}
-
-/// Values of the order database.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OrderVal {
-    LastId(u64),
-    Order {
-        request: OrderRequest,
-        status: Status,
-    },
-    /// Commit (true) or abort.
-    Decision(bool),
-}
-
-/// The order database.
-pub type OrderDb = LocalDb<OrderKey, OrderVal, LedgerEvent>;
 
 /// How a protocol drives one order to an outcome.
 pub trait Flow: 'static {
@@ -73,33 +50,13 @@ pub trait Flow: 'static {
     }
 }
 
-/// Ledger status of an order status.
-pub fn ledger_status(status: &Status) -> OrderStatus {
-    match status {
-        Status::Done(Outcome::Confirmed) => OrderStatus::Confirmed,
-        Status::Done(Outcome::Cancelled { .. }) => OrderStatus::Cancelled,
-        _ => OrderStatus::Pending,
-    }
-}
-
-/// The ledger event of an order's creation.
-pub fn created(request: &OrderRequest) -> LedgerEvent {
-    LedgerEvent::OrderCreated {
-        order: request.order,
-        user: request.user,
-        lines: request.lines.clone(),
-        points: request.points,
-        amount: request.amount,
-    }
-}
-
-/// What a flow gets to work with.
+/// What a flow gets to work with. It holds no journal: what is reported is the stores'
+/// business.
 #[derive(Clone)]
 pub struct OrderService {
     pub ctx: HostCtx,
     pub net: Net<Msg>,
     pub db: Disk<OrderDb>,
-    pub journal: Journal,
     pub knobs: Knobs,
     /// Per-incarnation memory (lost in a crash).
     pub memory: Rc<RefCell<Memory>>,
@@ -107,12 +64,22 @@ pub struct OrderService {
 
 /// What a flow may keep in memory only: it lives as long as one incarnation of the order
 /// host and is lost in a crash (the bug knobs that rely on memory use it).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Memory {
-    /// Decisions per order.
-    pub decisions: BTreeMap<u64, bool>,
+    /// Decisions per order, in a log that is never made durable (it reports its writes).
+    pub decisions: VolatileDecisions,
     /// The last vote heard from each participant, whatever its transaction.
     pub last_votes: BTreeMap<String, bool>,
+}
+
+impl Memory {
+    /// Empty memory; its decision log reports to `journal`.
+    pub fn new(journal: Journal) -> Self {
+        Memory {
+            decisions: VolatileDecisions::new(journal),
+            last_votes: BTreeMap::new(),
+        }
+    }
 }
 
 /// Retry until answered: for calls that must eventually get through (phase 2, compensation).
@@ -134,73 +101,41 @@ impl OrderService {
     }
 
     /// Record the order's outcome durably (once: a settled order stays settled). False if
-    /// the host is down.
+    /// the host is down or the store failed.
     pub fn settle(&self, order: u64, outcome: Outcome) -> bool {
-        let now = self.ctx.now_ms();
-        let journal = self.journal.clone();
-        self.db
-            .write(|db| {
-                let r = db.transact(|db, t| {
-                    let Some(OrderVal::Order { request, status }) =
-                        db.get_for_update(t, &OrderKey::Order(order))?
-                    else {
-                        return Ok(());
-                    };
-                    if matches!(status, Status::Done(_)) {
-                        return Ok(());
-                    }
-                    db.put(
-                        t,
-                        OrderKey::Order(order),
-                        OrderVal::Order {
-                            request,
-                            status: Status::Done(outcome.clone()),
-                        },
-                    )?;
-                    db.emit(
-                        t,
-                        LedgerEvent::OrderStatus {
-                            order,
-                            status: ledger_status(&Status::Done(outcome.clone())),
-                        },
-                    )
-                });
-                if let Ok(((), events)) = r {
-                    journal.commit(now, events);
-                }
-            })
-            .is_ok()
+        matches!(
+            self.db.write(|db| orders::settle(db, order, outcome)),
+            Ok(Ok(()))
+        )
     }
 
-    /// The durably logged 2PC decision for `order`, if any.
-    pub fn logged_decision(&self, order: u64) -> Option<bool> {
+    /// Log `commit` as the decision for `order` over `participants` durably, unless one is
+    /// logged already: the logged decision (the one to act on), or None if the host is down
+    /// or the store failed.
+    pub fn log_decision(&self, order: u64, commit: bool, participants: &[&str]) -> Option<bool> {
         self.db
-            .read(|db| match db.read(&OrderKey::Decision(order)) {
-                Some(OrderVal::Decision(c)) => Some(*c),
-                _ => None,
-            })
+            .write(|db| orders::log_decision(db, order, commit, participants))
+            .ok()?
+            .ok()
+    }
+
+    /// The durably logged decision for `order`, if any.
+    pub fn logged_decision(&self, order: u64) -> Option<bool> {
+        self.db.read(|db| orders::decision(db, order))
     }
 
     /// Where an order stands.
     pub fn status(&self, order: u64) -> Status {
-        self.db.read(|db| match db.read(&OrderKey::Order(order)) {
-            Some(OrderVal::Order { status, .. }) => status.clone(),
-            _ => Status::Unknown,
-        })
+        self.db.read(|db| orders::status(db, order))
     }
 }
 
-/// Every pending order's request.
-pub fn pending(db: &OrderDb) -> Vec<OrderRequest> {
-    db.rows()
-        .filter_map(|(_, v)| match v {
-            OrderVal::Order {
-                request,
-                status: Status::Pending,
-            } => Some(request.clone()),
-            _ => None,
-        })
-        .collect()
+/// The answer to a request whose store work failed: none for a lock conflict (the caller
+/// retries), an explicit failure for any other error.
+fn failed(e: DbError) -> Option<Msg> {
+    (!e.is_lock_conflict()).then(|| Msg::Failed {
+        error: e.to_string(),
+    })
 }
 
 /// Serve orders with `flow`.
@@ -216,9 +151,8 @@ pub async fn serve(
         ctx: ctx.clone(),
         net: net.clone(),
         db: db.clone(),
-        journal: journal.clone(),
         knobs,
-        memory: Rc::default(),
+        memory: Rc::new(RefCell::new(Memory::new(journal))),
     };
     for request in db.read(pending) {
         ctx.probe("order.recovered");
@@ -226,77 +160,40 @@ pub async fn serve(
     }
     loop {
         let req = net.recv().await;
-        match &req.body {
-            Msg::NewOrderId => {
-                let id = db.write(|db| {
-                    db.transact(|db, t| {
-                        let last = match db.get_for_update(t, &OrderKey::LastId)? {
-                            Some(OrderVal::LastId(n)) => n,
-                            _ => 0,
-                        };
-                        db.put(t, OrderKey::LastId, OrderVal::LastId(last + 1))?;
-                        Ok(last + 1)
-                    })
-                });
-                if let Ok(Ok((order, _))) = id {
-                    net.reply(&req, &Msg::OrderId { order });
-                }
-            }
+        let reply = match &req.body {
+            Msg::NewOrderId => match db.write(orders::next_id) {
+                Err(_) => None,
+                Ok(Ok(order)) => Some(Msg::OrderId { order }),
+                Ok(Err(e)) => failed(e),
+            },
             Msg::Place(request) => {
                 let order = request.order;
-                let now = ctx.now_ms();
-                let created = db.write(|db| {
-                    let r = db.transact(|db, t| {
-                        if db.get_for_update(t, &OrderKey::Order(order))?.is_some() {
-                            return Ok(false);
-                        }
-                        db.put(
-                            t,
-                            OrderKey::Order(order),
-                            OrderVal::Order {
-                                request: request.clone(),
-                                status: Status::Pending,
-                            },
-                        )?;
-                        db.emit(t, created(request))?;
-                        Ok(true)
-                    });
-                    if let Ok((_, events)) = &r {
-                        journal.commit(now, events.iter().cloned());
-                    }
-                    r
-                });
-                match created {
-                    Ok(Ok((true, _))) => {
+                match db.write(|db| orders::create(db, request)) {
+                    Err(_) => None,
+                    Ok(Ok(true)) => {
                         ctx.crash_point("order.after_create").await;
                         ctx.spawn(flow.drive(svc.clone(), request.clone()));
+                        Some(Msg::Accepted { order })
                     }
-                    Ok(Ok((false, _))) => ctx.probe("order.duplicate_place"),
-                    _ => continue,
+                    Ok(Ok(false)) => {
+                        ctx.probe("order.duplicate_place");
+                        Some(Msg::Accepted { order })
+                    }
+                    Ok(Err(e)) => failed(e),
                 }
-                net.reply(&req, &Msg::Accepted { order });
             }
-            Msg::AskDecision { order } => {
-                let decision = flow.decision(&svc, *order);
-                net.reply(
-                    &req,
-                    &Msg::DecisionIs {
-                        order: *order,
-                        decision,
-                    },
-                );
-            }
-            Msg::Status { order } => {
-                let status = svc.status(*order);
-                net.reply(
-                    &req,
-                    &Msg::StatusIs {
-                        order: *order,
-                        status,
-                    },
-                );
-            }
-            _ => {}
+            Msg::AskDecision { order } => Some(Msg::DecisionIs {
+                order: *order,
+                decision: flow.decision(&svc, *order),
+            }),
+            Msg::Status { order } => Some(Msg::StatusIs {
+                order: *order,
+                status: svc.status(*order),
+            }),
+            _ => None,
+        };
+        if let Some(reply) = reply {
+            net.reply(&req, &reply);
         }
     }
 }

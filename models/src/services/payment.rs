@@ -1,13 +1,10 @@
 //! The card gateway as a host: applies calls under their idempotency keys, answers queries by
 //! key. It can succeed and then lose its reply: the crash point `payment.after_apply` sits
-//! between the durable apply and the reply.
+//! between the durable apply and the reply. The gateway's books report the money themselves.
 
 use dtx_sim::{Disk, HostCtx, Net};
 
-use dtx_invariants::LedgerEvent;
-
-use crate::journal::Journal;
-use crate::store::gateway::{Charge, Gateway, GatewayCall, GatewayReply};
+use crate::store::gateway::{Gateway, GatewayReply};
 use crate::wire::Msg;
 
 /// Host name.
@@ -22,25 +19,13 @@ pub const QUERIED: &str = "payment.queried";
 pub const KEY_REUSED: &str = "payment.key_reused";
 
 /// Serve the gateway.
-pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, journal: Journal) {
+pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>) {
     let net: Net<Msg> = ctx.bind().await;
     loop {
         let req = net.recv().await;
         match &req.body {
             Msg::Pay { key, call } => {
-                let applied = gateway.write(|g| {
-                    let (reply, replay) = g.apply(key, call);
-                    let changed = match &reply {
-                        GatewayReply::Approved { charge } | GatewayReply::Done { charge }
-                            if !replay =>
-                        {
-                            g.charge(*charge).map(|c| ledger_event(call, c))
-                        }
-                        _ => None,
-                    };
-                    journal.commit(ctx.now_ms(), changed);
-                    (reply, replay)
-                });
+                let applied = gateway.write(|g| g.apply(key, call));
                 let Ok((reply, replay)) = applied else {
                     continue;
                 };
@@ -72,36 +57,5 @@ pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, journal: Journal) {
             }
             _ => {}
         }
-    }
-}
-
-/// The ledger event of an applied (not replayed) gateway call on charge `c`.
-pub fn ledger_event(call: &GatewayCall, c: &Charge) -> LedgerEvent {
-    let (charge, order, key) = (c.id, c.order, c.key.clone());
-    match *call {
-        GatewayCall::Authorize { amount, .. } => LedgerEvent::ChargeAuthorized {
-            charge,
-            order,
-            key,
-            amount,
-        },
-        GatewayCall::Charge { amount, .. } => LedgerEvent::ChargeCaptured {
-            charge,
-            order,
-            key,
-            amount,
-        },
-        GatewayCall::Capture { .. } => LedgerEvent::ChargeCaptured {
-            charge,
-            order,
-            key,
-            amount: c.captured,
-        },
-        GatewayCall::Void { .. } => LedgerEvent::ChargeVoided { charge, order },
-        GatewayCall::Refund { amount, .. } => LedgerEvent::ChargeRefunded {
-            charge,
-            order,
-            amount,
-        },
     }
 }

@@ -26,7 +26,7 @@ pub trait HasOutbox: Durable {
 pub async fn relay<T: HasOutbox>(ctx: HostCtx, net: Net<Msg>, disk: Disk<T>, idle_ms: u64) {
     loop {
         let Some(row) = disk.read(|d| d.outbox().next_unsent().cloned()) else {
-            tokio::time::sleep(Duration::from_millis(idle_ms)).await;
+            ctx.sleep(Duration::from_millis(idle_ms)).await;
             continue;
         };
         if row.publishes > 0 {

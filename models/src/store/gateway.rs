@@ -4,11 +4,22 @@
 //! with the same key and payload gets the stored first response; the same key with another
 //! payload is rejected; any charge or authorization can be queried by key. Declines come from
 //! the card the workload chose.
+//!
+//! The gateway reports its money to the run's journal in the same call that moves it
+//! (authorized, captured, voided, refunded), every decline as a refusal, and every call it
+//! rejects as the caller's error (a key reused with another payload, a capture, void or refund
+//! that does not apply) as a store fault. A replay reports nothing: nothing moved.
 
 use std::collections::BTreeMap;
 
+use dtx_invariants::{LedgerEvent, Refusal};
 use dtx_sim::Durable;
 use serde::{Deserialize, Serialize};
+
+use crate::journal::Journal;
+
+/// The participant name the gateway reports under.
+pub const NAME: &str = "payment";
 
 /// A card, as the workload issues it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -66,6 +77,7 @@ pub struct Charge {
 /// The provider's durable books.
 #[derive(Clone, Debug, Default)]
 pub struct Gateway {
+    journal: Journal,
     charges: BTreeMap<u64, Charge>,
     keys: BTreeMap<String, (GatewayCall, GatewayReply)>,
     next: u64,
@@ -77,24 +89,70 @@ impl Durable for Gateway {
 }
 
 impl Gateway {
-    /// Apply `call` under idempotency key `key`. Returns the reply and whether it was a
-    /// replay of a stored response.
+    /// An empty gateway reporting to `journal`.
+    pub fn new(journal: Journal) -> Self {
+        Gateway {
+            journal,
+            ..Gateway::default()
+        }
+    }
+
+    /// Apply `call` under idempotency key `key`, reporting what it did. Returns the reply and
+    /// whether it was a replay of a stored response.
     pub fn apply(&mut self, key: &str, call: &GatewayCall) -> (GatewayReply, bool) {
         if let Some((first, reply)) = self.keys.get(key) {
             if first == call {
                 return (reply.clone(), true);
             }
-            return (
-                GatewayReply::KeyReused {
-                    key: key.to_string(),
-                },
-                false,
-            );
+            let reused = GatewayReply::KeyReused {
+                key: key.to_string(),
+            };
+            self.report(call, &reused);
+            return (reused, false);
         }
         let reply = self.execute(key, call);
         self.keys
             .insert(key.to_string(), (call.clone(), reply.clone()));
+        self.report(call, &reply);
         (reply, false)
+    }
+
+    /// The order a call is about (through its charge, for capture, void and refund).
+    fn order_of(&self, call: &GatewayCall) -> Option<u64> {
+        match *call {
+            GatewayCall::Charge { order, .. } | GatewayCall::Authorize { order, .. } => Some(order),
+            GatewayCall::Capture { charge }
+            | GatewayCall::Void { charge }
+            | GatewayCall::Refund { charge, .. } => self.charges.get(&charge).map(|c| c.order),
+        }
+    }
+
+    /// Report what applying `call` did (not for replays).
+    fn report(&self, call: &GatewayCall, reply: &GatewayReply) {
+        let event = match reply {
+            GatewayReply::Approved { charge } | GatewayReply::Done { charge } => {
+                self.charges.get(charge).map(|c| ledger_event(call, c))
+            }
+            GatewayReply::Declined => self.order_of(call).map(|order| LedgerEvent::Refused {
+                order,
+                participant: NAME.to_string(),
+                refusal: Refusal::Declined,
+            }),
+            GatewayReply::Refused { reason } => Some(self.fault(call, reason.clone())),
+            GatewayReply::KeyReused { key } => Some(self.fault(
+                call,
+                format!("idempotency key {key} reused with another payload: {call:?}"),
+            )),
+        };
+        self.journal.record_all(event);
+    }
+
+    fn fault(&self, call: &GatewayCall, error: String) -> LedgerEvent {
+        LedgerEvent::StoreFault {
+            store: NAME.to_string(),
+            order: self.order_of(call),
+            error,
+        }
     }
 
     fn execute(&mut self, key: &str, call: &GatewayCall) -> GatewayReply {
@@ -182,6 +240,37 @@ impl Gateway {
     }
 }
 
+/// The ledger event of an applied (not replayed) gateway call on charge `c`.
+fn ledger_event(call: &GatewayCall, c: &Charge) -> LedgerEvent {
+    let (charge, order, key) = (c.id, c.order, c.key.clone());
+    match *call {
+        GatewayCall::Authorize { amount, .. } => LedgerEvent::ChargeAuthorized {
+            charge,
+            order,
+            key,
+            amount,
+        },
+        GatewayCall::Charge { amount, .. } => LedgerEvent::ChargeCaptured {
+            charge,
+            order,
+            key,
+            amount,
+        },
+        GatewayCall::Capture { .. } => LedgerEvent::ChargeCaptured {
+            charge,
+            order,
+            key,
+            amount: c.captured,
+        },
+        GatewayCall::Void { .. } => LedgerEvent::ChargeVoided { charge, order },
+        GatewayCall::Refund { amount, .. } => LedgerEvent::ChargeRefunded {
+            charge,
+            order,
+            amount,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +351,66 @@ mod tests {
         ));
         let c = g.query("a").unwrap();
         assert_eq!((c.captured, c.refunded), (40, 40));
+    }
+}
+
+#[cfg(test)]
+mod reporting {
+    use super::*;
+
+    fn events(j: &Journal) -> Vec<LedgerEvent> {
+        j.entries().iter().map(|(_, e)| e.clone()).collect()
+    }
+
+    #[test]
+    fn money_declines_and_rejected_calls_are_reported_once_and_replays_not_at_all() {
+        let j = Journal::default();
+        let mut g = Gateway::new(j.clone());
+        let auth = |order, card| GatewayCall::Authorize {
+            order,
+            amount: 40,
+            card,
+        };
+        g.apply("a", &auth(2, Card::Good));
+        g.apply("a", &auth(2, Card::Good));
+        g.apply("d", &auth(3, Card::Declining));
+        g.apply("d", &auth(3, Card::Declining));
+        g.apply("c", &GatewayCall::Capture { charge: 1 });
+        g.apply("v", &GatewayCall::Void { charge: 1 });
+        g.apply("a", &auth(2, Card::Declining));
+        let e = events(&j);
+        assert_eq!(
+            e[..3],
+            [
+                LedgerEvent::ChargeAuthorized {
+                    charge: 1,
+                    order: 2,
+                    key: "a".into(),
+                    amount: 40
+                },
+                LedgerEvent::Refused {
+                    order: 3,
+                    participant: "payment".into(),
+                    refusal: Refusal::Declined
+                },
+                LedgerEvent::ChargeCaptured {
+                    charge: 1,
+                    order: 2,
+                    key: "a".into(),
+                    amount: 40
+                },
+            ]
+        );
+        assert!(
+            matches!(&e[3], LedgerEvent::StoreFault { store, order: Some(2), error }
+                if store == "payment" && error.contains("not an open authorization")),
+            "{e:?}"
+        );
+        assert!(
+            matches!(&e[4], LedgerEvent::StoreFault { order: Some(2), error, .. }
+                if error.contains("reused")),
+            "{e:?}"
+        );
+        assert_eq!(e.len(), 5);
     }
 }

@@ -8,19 +8,34 @@
 //! - XA branches: `xa_start` / `xa_end` / `xa_prepare` / `xa_commit` / `xa_rollback` /
 //!   `xa_recover`. A prepared branch is durable: it survives a crash with its locks held until
 //!   it is committed or rolled back, and `xa_recover` lists it.
-//! - Ledger events are attached to a transaction and published on commit only, so a rolled
-//!   back or crashed transaction leaves no trace in the ledger.
+//!
+//! The database reports to the run's [`Journal`] under the name it is configured with, from
+//! inside the call that makes the change (so inside the caller's one `Disk` write):
+//! - on commit, the ledger events of the transaction: those its store module attached
+//!   ([`LocalDb::emit`], visible to store modules only) and those its row reporter derives
+//!   from each committed row change ([`LocalDb::on_commit`]); never for a transaction that
+//!   rolled back or died in a crash;
+//! - every XA branch state: `xa_prepare` → Prepared, `xa_commit` → Committed, `xa_rollback`
+//!   → RolledBack (and a branch prepared without durability that a crash forgets → RolledBack);
+//! - every error other than a lock conflict, as a `StoreFault`: such an error is a bug of the
+//!   caller, never a reason to stay silent.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use dtx_invariants::{BranchState, LedgerEvent};
 use dtx_sim::Durable;
+
+use crate::journal::Journal;
 
 /// A local transaction's id (unique per database, across crashes).
 pub type TxnId = u64;
 
-/// A global (XA) transaction id: the 2PC transaction this branch belongs to.
+/// A global (XA) transaction id: the 2PC transaction this branch belongs to (the order id).
 pub type Xid = u64;
+
+/// Derives the ledger events of one committed row change: (key, before, after).
+pub type Reporter<K, V> = fn(&str, &K, Option<&V>, Option<&V>) -> Vec<LedgerEvent>;
 
 /// Why a database operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +65,13 @@ pub enum DbError {
     },
 }
 
+impl DbError {
+    /// A lock conflict: the caller may retry; every other error is a bug of the caller.
+    pub fn is_lock_conflict(&self) -> bool {
+        matches!(self, DbError::LockConflict { .. })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Active,
@@ -69,40 +91,56 @@ impl State {
 }
 
 #[derive(Clone, Debug)]
-struct Txn<K, V, E> {
+struct Txn<K, V> {
     writes: BTreeMap<K, Option<V>>,
-    events: Vec<E>,
+    events: Vec<LedgerEvent>,
     xid: Option<Xid>,
     state: State,
+    /// Prepared without durability: a crash forgets it (a bug knob's store).
+    volatile: bool,
 }
 
-/// One service's database: rows `K -> V`, ledger events `E`.
-#[derive(Clone, Debug)]
-pub struct LocalDb<K, V, E> {
+/// One service's database: rows `K -> V`, reporting to a journal.
+#[derive(Clone)]
+pub struct LocalDb<K, V> {
+    name: String,
+    journal: Journal,
+    reporter: Option<Reporter<K, V>>,
     rows: BTreeMap<K, V>,
     locks: BTreeMap<K, TxnId>,
-    txns: BTreeMap<TxnId, Txn<K, V, E>>,
+    txns: BTreeMap<TxnId, Txn<K, V>>,
     next_txn: TxnId,
-    ledger: Vec<E>,
 }
 
-impl<K, V, E> Default for LocalDb<K, V, E> {
+impl<K: Debug, V: Debug> Debug for LocalDb<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDb")
+            .field("name", &self.name)
+            .field("rows", &self.rows)
+            .field("locks", &self.locks)
+            .field("txns", &self.txns.len())
+            .finish()
+    }
+}
+
+impl<K, V> Default for LocalDb<K, V> {
     fn default() -> Self {
         LocalDb {
+            name: String::new(),
+            journal: Journal::default(),
+            reporter: None,
             rows: BTreeMap::new(),
             locks: BTreeMap::new(),
             txns: BTreeMap::new(),
             next_txn: 1,
-            ledger: Vec::new(),
         }
     }
 }
 
-impl<K, V, E> LocalDb<K, V, E>
+impl<K, V> LocalDb<K, V>
 where
     K: Ord + Clone + Debug,
     V: Clone,
-    E: Clone,
 {
     /// A database holding `rows` (committed, as if loaded before the run).
     pub fn with_rows(rows: impl IntoIterator<Item = (K, V)>) -> Self {
@@ -110,6 +148,24 @@ where
             rows: rows.into_iter().collect(),
             ..Self::default()
         }
+    }
+
+    /// Report to `journal` as participant (store) `name`.
+    pub fn reporting(mut self, name: &str, journal: Journal) -> Self {
+        self.name = name.to_string();
+        self.journal = journal;
+        self
+    }
+
+    /// Derive ledger events from every committed row change with `reporter`.
+    pub fn on_commit(mut self, reporter: Reporter<K, V>) -> Self {
+        self.reporter = Some(reporter);
+        self
+    }
+
+    /// The name it reports under.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     // ---- committed view ------------------------------------------------------------------
@@ -124,14 +180,50 @@ where
         self.rows.iter()
     }
 
-    /// Every ledger event committed so far, in commit order.
-    pub fn ledger(&self) -> &[E] {
-        &self.ledger
-    }
-
     /// Transactions alive (active, idle or prepared).
     pub fn open_transactions(&self) -> usize {
         self.txns.len()
+    }
+
+    // ---- reporting -----------------------------------------------------------------------
+
+    /// Report `error` as a store fault (unless it is a lock conflict) and hand it back.
+    fn fault(&self, error: DbError) -> DbError {
+        let order = match &error {
+            DbError::LockConflict { .. } => return error,
+            DbError::NoSuchBranch(x) | DbError::DuplicateXid(x) => Some(*x),
+            DbError::BranchState { xid, .. } => Some(*xid),
+            DbError::NoSuchTxn(t) | DbError::NotActive { txn: t, .. } => {
+                self.txns.get(t).and_then(|t| t.xid)
+            }
+        };
+        self.journal.record(LedgerEvent::StoreFault {
+            store: self.name.clone(),
+            order,
+            error: error.to_string(),
+        });
+        error
+    }
+
+    fn branch_event(&self, xid: Xid, state: BranchState) {
+        self.journal.record(LedgerEvent::Branch {
+            order: xid,
+            participant: self.name.clone(),
+            state,
+        });
+    }
+
+    /// Attach a ledger event to `txn`: reported if and when it commits. Store modules only:
+    /// what a change reports is the store's business, never its caller's.
+    pub(in crate::store) fn emit(&mut self, txn: TxnId, event: LedgerEvent) -> Result<(), DbError> {
+        self.active(txn)?.events.push(event);
+        Ok(())
+    }
+
+    /// Report `event` now, whatever becomes of the transaction at hand (a refusal with the
+    /// numbers it was decided on). Store modules only.
+    pub(in crate::store) fn report(&self, event: LedgerEvent) {
+        self.journal.record(event);
     }
 
     // ---- local transactions --------------------------------------------------------------
@@ -147,20 +239,24 @@ where
                 events: Vec::new(),
                 xid: None,
                 state: State::Active,
+                volatile: false,
             },
         );
         id
     }
 
-    fn active(&mut self, txn: TxnId) -> Result<&mut Txn<K, V, E>, DbError> {
-        let t = self.txns.get_mut(&txn).ok_or(DbError::NoSuchTxn(txn))?;
-        if t.state != State::Active {
-            return Err(DbError::NotActive {
+    fn active(&mut self, txn: TxnId) -> Result<&mut Txn<K, V>, DbError> {
+        let state = match self.txns.get(&txn) {
+            None => return Err(self.fault(DbError::NoSuchTxn(txn))),
+            Some(t) => t.state,
+        };
+        if state != State::Active {
+            return Err(self.fault(DbError::NotActive {
                 txn,
-                state: t.state.name(),
-            });
+                state: state.name(),
+            }));
         }
-        Ok(t)
+        Ok(self.txns.get_mut(&txn).expect("checked"))
     }
 
     fn lock(&mut self, txn: TxnId, key: &K) -> Result<(), DbError> {
@@ -208,24 +304,22 @@ where
         Ok(())
     }
 
-    /// Attach a ledger event to `txn`: published if and when it commits.
-    pub fn emit(&mut self, txn: TxnId, event: E) -> Result<(), DbError> {
-        self.active(txn)?.events.push(event);
-        Ok(())
-    }
-
     /// Commit a local transaction: its writes become visible, its locks are released, its
-    /// ledger events are published (and returned).
-    pub fn commit(&mut self, txn: TxnId) -> Result<Vec<E>, DbError> {
-        let t = self.txns.get(&txn).ok_or(DbError::NoSuchTxn(txn))?;
-        if t.xid.is_some() {
-            return Err(DbError::NotActive {
+    /// ledger events are reported.
+    pub fn commit(&mut self, txn: TxnId) -> Result<(), DbError> {
+        let in_branch = match self.txns.get(&txn) {
+            None => return Err(self.fault(DbError::NoSuchTxn(txn))),
+            Some(t) => t.xid.is_some(),
+        };
+        if in_branch {
+            return Err(self.fault(DbError::NotActive {
                 txn,
                 state: "an XA branch (use xa_commit)",
-            });
+            }));
         }
         self.active(txn)?;
-        Ok(self.apply(txn))
+        self.apply(txn);
+        Ok(())
     }
 
     /// Roll a transaction back: its writes and events vanish, its locks are released.
@@ -234,27 +328,34 @@ where
         self.locks.retain(|_, holder| *holder != txn);
     }
 
-    fn apply(&mut self, txn: TxnId) -> Vec<E> {
+    fn apply(&mut self, txn: TxnId) {
         let t = self.txns.remove(&txn).expect("checked by the caller");
+        let mut events = Vec::new();
         for (k, w) in t.writes {
+            if let Some(report) = self.reporter {
+                events.extend(report(&self.name, &k, self.rows.get(&k), w.as_ref()));
+            }
             match w {
                 Some(v) => self.rows.insert(k, v),
                 None => self.rows.remove(&k),
             };
         }
         self.locks.retain(|_, holder| *holder != txn);
-        self.ledger.extend(t.events.iter().cloned());
-        t.events
+        events.extend(t.events);
+        self.journal.record_all(events);
     }
 
     /// Run `work` in one local transaction: commit if it returns Ok, roll back otherwise.
     pub fn transact<R>(
         &mut self,
         work: impl FnOnce(&mut Self, TxnId) -> Result<R, DbError>,
-    ) -> Result<(R, Vec<E>), DbError> {
+    ) -> Result<R, DbError> {
         let txn = self.begin();
         match work(self, txn) {
-            Ok(r) => Ok((r, self.commit(txn)?)),
+            Ok(r) => {
+                self.commit(txn)?;
+                Ok(r)
+            }
             Err(e) => {
                 self.rollback(txn);
                 Err(e)
@@ -264,18 +365,22 @@ where
 
     // ---- XA ------------------------------------------------------------------------------
 
-    fn branch(&self, xid: Xid) -> Result<(TxnId, State), DbError> {
+    fn find_branch(&self, xid: Xid) -> Option<(TxnId, State)> {
         self.txns
             .iter()
             .find(|(_, t)| t.xid == Some(xid))
             .map(|(id, t)| (*id, t.state))
-            .ok_or(DbError::NoSuchBranch(xid))
+    }
+
+    fn branch(&self, xid: Xid) -> Result<(TxnId, State), DbError> {
+        self.find_branch(xid)
+            .ok_or_else(|| self.fault(DbError::NoSuchBranch(xid)))
     }
 
     /// `XA START xid`: begin a branch; use the returned transaction for its work.
     pub fn xa_start(&mut self, xid: Xid) -> Result<TxnId, DbError> {
-        if self.branch(xid).is_ok() {
-            return Err(DbError::DuplicateXid(xid));
+        if self.find_branch(xid).is_some() {
+            return Err(self.fault(DbError::DuplicateXid(xid)));
         }
         let txn = self.begin();
         self.txns.get_mut(&txn).expect("just begun").xid = Some(xid);
@@ -291,39 +396,57 @@ where
     }
 
     /// `XA PREPARE xid`: the branch becomes durable, keeping its locks across crashes.
+    /// Reports the branch Prepared.
     pub fn xa_prepare(&mut self, xid: Xid) -> Result<(), DbError> {
+        self.prepare(xid, false)
+    }
+
+    /// `XA PREPARE xid` on a store that does not make it durable (a bug knob: the branch
+    /// votes yes, and a crash forgets it). Reports the branch Prepared.
+    pub fn xa_prepare_volatile(&mut self, xid: Xid) -> Result<(), DbError> {
+        self.prepare(xid, true)
+    }
+
+    fn prepare(&mut self, xid: Xid, volatile: bool) -> Result<(), DbError> {
         let (txn, state) = self.branch(xid)?;
         self.expect_state(xid, state, State::Idle, "xa_prepare")?;
-        self.txns.get_mut(&txn).expect("found").state = State::Prepared;
+        let t = self.txns.get_mut(&txn).expect("found");
+        t.state = State::Prepared;
+        t.volatile = volatile;
+        self.branch_event(xid, BranchState::Prepared);
         Ok(())
     }
 
     /// `XA COMMIT xid [ONE PHASE]`: commit a prepared branch (or an idle one, one-phase).
-    pub fn xa_commit(&mut self, xid: Xid, one_pc: bool) -> Result<Vec<E>, DbError> {
+    /// Reports its ledger events, then the branch Committed.
+    pub fn xa_commit(&mut self, xid: Xid, one_pc: bool) -> Result<(), DbError> {
         let (txn, state) = self.branch(xid)?;
         let needs = if one_pc { State::Idle } else { State::Prepared };
         self.expect_state(xid, state, needs, "xa_commit")?;
-        Ok(self.apply(txn))
+        self.apply(txn);
+        self.branch_event(xid, BranchState::Committed);
+        Ok(())
     }
 
-    /// `XA ROLLBACK xid`: undo a branch (idle or prepared).
+    /// `XA ROLLBACK xid`: undo a branch (idle or prepared). Reports the branch RolledBack.
     pub fn xa_rollback(&mut self, xid: Xid) -> Result<(), DbError> {
         let (txn, state) = self.branch(xid)?;
         if state == State::Active {
-            return Err(DbError::BranchState {
+            return Err(self.fault(DbError::BranchState {
                 xid,
                 state: state.name(),
                 call: "xa_rollback",
                 needs: "idle or prepared",
-            });
+            }));
         }
         self.rollback(txn);
+        self.branch_event(xid, BranchState::RolledBack);
         Ok(())
     }
 
     /// The state of branch `xid` (`active`, `idle`, `prepared`), if it exists.
     pub fn xa_state(&self, xid: Xid) -> Option<&'static str> {
-        self.branch(xid).ok().map(|(_, s)| s.name())
+        self.find_branch(xid).map(|(_, s)| s.name())
     }
 
     /// `XA RECOVER`: every prepared branch, by xid.
@@ -345,31 +468,34 @@ where
         if state == needs {
             Ok(())
         } else {
-            Err(DbError::BranchState {
+            Err(self.fault(DbError::BranchState {
                 xid,
                 state: state.name(),
                 call,
                 needs: needs.name(),
-            })
+            }))
         }
     }
 }
 
-impl<K, V, E> Durable for LocalDb<K, V, E>
+impl<K, V> Durable for LocalDb<K, V>
 where
     K: Ord + Clone + Debug + 'static,
     V: Clone + 'static,
-    E: Clone + 'static,
 {
     fn crashed(&mut self) {
-        let lost: Vec<TxnId> = self
+        let lost: Vec<(TxnId, Option<Xid>)> = self
             .txns
             .iter()
-            .filter(|(_, t)| t.state != State::Prepared)
-            .map(|(id, _)| *id)
+            .filter(|(_, t)| t.state != State::Prepared || t.volatile)
+            .map(|(id, t)| (*id, t.xid.filter(|_| t.state == State::Prepared)))
             .collect();
-        for txn in lost {
+        for (txn, forgotten) in lost {
             self.rollback(txn);
+            // A branch that reported Prepared and is gone now was rolled back by the crash.
+            if let Some(xid) = forgotten {
+                self.branch_event(xid, BranchState::RolledBack);
+            }
         }
     }
 }
@@ -377,34 +503,96 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dtx_invariants::OrderStatus;
 
-    type Db = LocalDb<&'static str, i64, &'static str>;
+    type Db = LocalDb<&'static str, i64>;
 
-    fn db() -> Db {
-        LocalDb::with_rows([("a", 10), ("b", 20)])
+    fn db() -> (Db, Journal) {
+        let j = Journal::default();
+        (
+            LocalDb::with_rows([("a", 10), ("b", 20)]).reporting("stock", j.clone()),
+            j,
+        )
+    }
+
+    /// A stand-in ledger event, told apart by `order`.
+    fn ev(order: u64) -> LedgerEvent {
+        LedgerEvent::OrderStatus {
+            order,
+            status: OrderStatus::Confirmed,
+        }
+    }
+
+    fn events(j: &Journal) -> Vec<LedgerEvent> {
+        j.entries().iter().map(|(_, e)| e.clone()).collect()
+    }
+
+    fn branch(order: u64, state: BranchState) -> LedgerEvent {
+        LedgerEvent::Branch {
+            order,
+            participant: "stock".into(),
+            state,
+        }
     }
 
     #[test]
-    fn commit_survives_a_crash_and_publishes_its_events() {
-        let mut d = db();
-        let ((), events) = d
-            .transact(|d, t| {
-                d.put(t, "a", 7)?;
-                d.emit(t, "a=7")
-            })
-            .unwrap();
-        assert_eq!(events, vec!["a=7"]);
+    fn commit_survives_a_crash_and_reports_its_events() {
+        let (mut d, j) = db();
+        d.transact(|d, t| {
+            d.put(t, "a", 7)?;
+            d.emit(t, ev(7))
+        })
+        .unwrap();
+        assert_eq!(events(&j), vec![ev(7)]);
         d.crashed();
         assert_eq!(d.read(&"a"), Some(&7));
-        assert_eq!(d.ledger(), &["a=7"]);
+        assert_eq!(events(&j), vec![ev(7)]);
+    }
+
+    #[test]
+    fn a_row_reporter_sees_every_committed_change_with_its_before_and_after() {
+        fn report(store: &str, k: &&str, old: Option<&i64>, new: Option<&i64>) -> Vec<LedgerEvent> {
+            vec![LedgerEvent::StoreFault {
+                store: store.into(),
+                order: None,
+                error: format!("{k} {old:?} -> {new:?}"),
+            }]
+        }
+        let (d, j) = db();
+        let mut d = d.on_commit(report);
+        d.transact(|d, t| {
+            d.put(t, "a", 1)?;
+            d.delete(t, "b")?;
+            d.put(t, "c", 3)
+        })
+        .unwrap();
+        let said: Vec<String> = events(&j)
+            .into_iter()
+            .map(|e| match e {
+                LedgerEvent::StoreFault { error, .. } => error,
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(
+            said,
+            vec![
+                "a Some(10) -> Some(1)",
+                "b Some(20) -> None",
+                "c None -> Some(3)"
+            ]
+        );
+        let t = d.begin();
+        d.put(t, "a", 5).unwrap();
+        d.rollback(t);
+        assert_eq!(j.entries().len(), 3, "nothing reported for a rollback");
     }
 
     #[test]
     fn uncommitted_work_is_invisible_and_lost_in_a_crash() {
-        let mut d = db();
+        let (mut d, j) = db();
         let t = d.begin();
         d.put(t, "a", 99).unwrap();
-        d.emit(t, "a=99").unwrap();
+        d.emit(t, ev(99)).unwrap();
         assert_eq!(
             d.get(t, &"a"),
             Some(99),
@@ -413,7 +601,7 @@ mod tests {
         assert_eq!(d.read(&"a"), Some(&10), "others do not");
         d.crashed();
         assert_eq!(d.read(&"a"), Some(&10));
-        assert!(d.ledger().is_empty(), "no ledger event without commit");
+        assert!(events(&j).is_empty(), "no ledger event without commit");
         assert_eq!(d.commit(t), Err(DbError::NoSuchTxn(t)));
         let t2 = d.begin();
         d.put(t2, "a", 1)
@@ -422,23 +610,26 @@ mod tests {
 
     #[test]
     fn rollback_leaves_nothing() {
-        let mut d = db();
+        let (mut d, j) = db();
         let err = d
             .transact(|d, t| {
                 d.put(t, "a", 0)?;
-                d.emit(t, "x")?;
-                Err::<(), _>(DbError::NoSuchBranch(0))
+                d.emit(t, ev(1))?;
+                Err::<(), _>(DbError::LockConflict {
+                    key: "x".into(),
+                    holder: 0,
+                })
             })
             .unwrap_err();
-        assert_eq!(err, DbError::NoSuchBranch(0));
+        assert!(err.is_lock_conflict());
         assert_eq!(d.read(&"a"), Some(&10));
-        assert!(d.ledger().is_empty());
+        assert!(events(&j).is_empty());
         assert_eq!(d.open_transactions(), 0);
     }
 
     #[test]
-    fn a_conflicting_write_fails_with_the_row_and_the_holder() {
-        let mut d = db();
+    fn a_conflicting_write_fails_with_the_row_and_the_holder_and_is_no_fault() {
+        let (mut d, j) = db();
         let t1 = d.begin();
         let t2 = d.begin();
         d.get_for_update(t1, &"a").unwrap();
@@ -456,14 +647,52 @@ mod tests {
         d.put(t2, "a", 5).expect("lock released by commit");
         d.commit(t2).unwrap();
         assert_eq!((d.read(&"a"), d.read(&"b")), (Some(&5), Some(&5)));
+        assert!(
+            events(&j).is_empty(),
+            "a lock conflict is not a store fault"
+        );
+    }
+
+    #[test]
+    fn xa_calls_report_their_branch_states() {
+        let (mut d, j) = db();
+        let t = d.xa_start(42).unwrap();
+        d.put(t, "a", 0).unwrap();
+        d.emit(t, ev(42)).unwrap();
+        d.xa_end(42).unwrap();
+        assert!(events(&j).is_empty(), "nothing before prepare");
+        d.xa_prepare(42).unwrap();
+        assert_eq!(events(&j), vec![branch(42, BranchState::Prepared)]);
+        d.xa_commit(42, false).unwrap();
+        assert_eq!(
+            events(&j),
+            vec![
+                branch(42, BranchState::Prepared),
+                ev(42),
+                branch(42, BranchState::Committed)
+            ]
+        );
+        let t = d.xa_start(43).unwrap();
+        d.put(t, "b", 0).unwrap();
+        d.xa_end(43).unwrap();
+        d.xa_prepare(43).unwrap();
+        d.xa_rollback(43).unwrap();
+        assert_eq!(
+            events(&j)[3..],
+            [
+                branch(43, BranchState::Prepared),
+                branch(43, BranchState::RolledBack)
+            ]
+        );
+        assert_eq!(d.read(&"b"), Some(&20));
     }
 
     #[test]
     fn a_prepared_branch_survives_a_crash_with_its_locks_and_is_recovered() {
-        let mut d = db();
+        let (mut d, j) = db();
         let t = d.xa_start(42).unwrap();
         d.put(t, "a", 0).unwrap();
-        d.emit(t, "a=0").unwrap();
+        d.emit(t, ev(42)).unwrap();
         d.xa_end(42).unwrap();
         d.xa_prepare(42).unwrap();
         let idle = d.xa_start(43).unwrap();
@@ -481,8 +710,8 @@ mod tests {
         d.put(other, "b", 1)
             .expect("the unprepared branch's lock died with it");
         assert_eq!(d.read(&"a"), Some(&10), "prepared is not committed");
-        assert!(d.ledger().is_empty());
-        assert_eq!(d.xa_commit(42, false).unwrap(), vec!["a=0"]);
+        assert_eq!(events(&j), vec![branch(42, BranchState::Prepared)]);
+        d.xa_commit(42, false).unwrap();
         assert_eq!(d.read(&"a"), Some(&0));
         assert!(d.xa_recover().is_empty());
         d.rollback(other);
@@ -491,8 +720,27 @@ mod tests {
     }
 
     #[test]
+    fn a_volatile_prepare_is_forgotten_by_a_crash_which_reports_it_rolled_back() {
+        let (mut d, j) = db();
+        let t = d.xa_start(5).unwrap();
+        d.put(t, "a", 0).unwrap();
+        d.xa_end(5).unwrap();
+        d.xa_prepare_volatile(5).unwrap();
+        assert_eq!(d.xa_recover(), vec![5], "prepared, until a crash");
+        d.crashed();
+        assert!(d.xa_recover().is_empty());
+        assert_eq!(
+            events(&j),
+            vec![
+                branch(5, BranchState::Prepared),
+                branch(5, BranchState::RolledBack)
+            ]
+        );
+    }
+
+    #[test]
     fn a_recovered_branch_can_be_rolled_back() {
-        let mut d = db();
+        let (mut d, _) = db();
         let t = d.xa_start(7).unwrap();
         d.put(t, "b", 0).unwrap();
         d.xa_end(7).unwrap();
@@ -506,8 +754,8 @@ mod tests {
     }
 
     #[test]
-    fn xa_calls_out_of_order_are_refused() {
-        let mut d = db();
+    fn every_error_but_a_lock_conflict_is_reported_as_a_store_fault() {
+        let (mut d, j) = db();
         let t = d.xa_start(1).unwrap();
         assert_eq!(d.xa_start(1), Err(DbError::DuplicateXid(1)));
         assert!(matches!(d.xa_prepare(1), Err(DbError::BranchState { .. })));
@@ -518,6 +766,32 @@ mod tests {
         assert!(d.commit(t).is_err(), "an XA branch does not commit locally");
         d.xa_end(1).unwrap();
         assert!(matches!(d.put(t, "a", 1), Err(DbError::NotActive { .. })));
-        assert_eq!(d.xa_commit(1, true).unwrap(), Vec::<&str>::new());
+        assert_eq!(d.xa_rollback(9), Err(DbError::NoSuchBranch(9)));
+        assert_eq!(d.commit(77), Err(DbError::NoSuchTxn(77)));
+        let faults: Vec<(String, Option<u64>, String)> = events(&j)
+            .into_iter()
+            .map(|e| match e {
+                LedgerEvent::StoreFault {
+                    store,
+                    order,
+                    error,
+                } => (store, order, error),
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(faults.len(), 7, "{faults:?}");
+        assert!(faults.iter().all(|(s, _, _)| s == "stock"));
+        assert_eq!(
+            faults[0],
+            ("stock".into(), Some(1), "XA branch 1 already exists".into())
+        );
+        assert_eq!(faults[5].1, Some(9));
+        assert_eq!(faults[6].1, None);
+        d.xa_commit(1, true).unwrap();
+        assert_eq!(
+            j.entries().len(),
+            8,
+            "then the one-phase commit's Committed"
+        );
     }
 }

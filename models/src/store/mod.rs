@@ -1,8 +1,10 @@
-//! Stores: the services' databases.
+//! Stores: the services' databases. Each reports its own changes to the run's journal, from
+//! inside the write that makes them durable.
 
 pub mod gateway;
 pub mod holdings;
 pub mod local_db;
+pub mod orders;
 pub mod outbox;
 pub mod topic_log;
 

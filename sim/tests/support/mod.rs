@@ -33,6 +33,10 @@ pub struct Ledger {
     pub after: Vec<u64>,
     /// An open (uncommitted) write: dropped by a crash.
     pub staged: Option<u64>,
+    /// Times the server's ticker task woke.
+    pub ticks: Vec<u64>,
+    /// Times of writes the server made after the client finished.
+    pub late: Vec<u64>,
     /// How many times the host crashed (told by the engine).
     pub crashes: u32,
 }
@@ -71,6 +75,16 @@ pub struct Pinger {
     pub ledger: Option<Disk<Ledger>>,
     /// What the client got back: (ping, pong or None for a timeout).
     pub answers: Answers,
+    /// The server runs a background task that writes the time to its ledger every this many
+    /// ms, forever (a chatty poller: it must not keep the run from settling).
+    pub ticker_ms: Option<u64>,
+    /// The server keeps calling itself every 100 ms forever (background traffic).
+    pub chatty: bool,
+    /// The server commits one more write this long after the client finished (a change in
+    /// the tail that the scenario's check must be able to see).
+    pub late_write_ms: Option<u64>,
+    /// What the scenario's check saw: the `End` it was given.
+    pub ends: Rc<RefCell<Vec<End>>>,
 }
 
 impl Pinger {
@@ -85,6 +99,10 @@ impl Pinger {
             nondeterministic: false,
             ledger: None,
             answers: Rc::new(RefCell::new(Vec::new())),
+            ticker_ms: None,
+            chatty: false,
+            late_write_ms: None,
+            ends: Rc::new(RefCell::new(Vec::new())),
         }
     }
 
@@ -113,6 +131,7 @@ impl Scenario for Pinger {
             servers: vec![SERVER.into()],
             clients: vec![CLIENT.into()],
             crash_points: vec![(SERVER.into(), POINT.into())],
+            ..Topology::default()
         }
     }
 
@@ -127,7 +146,19 @@ impl Scenario for Pinger {
     }
 
     fn check(&self, end: &End) -> Vec<Violation> {
+        self.ends.borrow_mut().push(end.clone());
         let mut v = Vec::new();
+        if let Some(q) = end.quiescent_at_ms {
+            for at in self.read_ledger(|l| l.late.clone()) {
+                if at > q {
+                    v.push(Violation::new(
+                        "settled",
+                        format!("the server wrote at {at}ms, after quiescence at {q}ms"),
+                        at,
+                    ));
+                }
+            }
+        }
         if !end.quiescent {
             v.push(Violation::new(
                 "answered",
@@ -141,10 +172,39 @@ impl Scenario for Pinger {
 
 async fn serve(ctx: HostCtx, ledger: Disk<Ledger>, me: Pinger) {
     let net = ctx.bind::<Msg>().await;
+    if let Some(every) = me.ticker_ms {
+        let (ctx, ledger) = (ctx.clone(), ledger.clone());
+        ctx.clone().spawn(async move {
+            loop {
+                ctx.sleep(Duration::from_millis(every)).await;
+                let _ = ledger.write(|l| l.ticks.push(ctx.now_ms()));
+            }
+        });
+    }
+    if me.chatty {
+        let net = net.clone();
+        ctx.spawn(async move {
+            loop {
+                let _ = net.send(SERVER, &Msg::Ping(u64::MAX));
+                net.ctx().sleep(Duration::from_millis(100)).await;
+            }
+        });
+    }
+    if let Some(after) = me.late_write_ms {
+        let (ctx, ledger) = (ctx.clone(), ledger.clone());
+        let done_at = me.start_ms + me.pings * me.interval_ms + 500;
+        ctx.clone().spawn(async move {
+            ctx.sleep(Duration::from_millis(done_at + after)).await;
+            let _ = ledger.write(|l| l.late.push(ctx.now_ms()));
+        });
+    }
     let mut volatile = 0u64;
     loop {
         let req = net.recv().await;
         let Msg::Ping(n) = req.body else { continue };
+        if n == u64::MAX {
+            continue; // background chatter
+        }
         volatile += 1;
         if me.nondeterministic && volatile == 1 {
             ctx.record(hash_order());
@@ -184,7 +244,7 @@ fn hash_order() -> String {
 
 async fn ping(ctx: HostCtx, me: Pinger) {
     let net = ctx.bind::<Msg>().await;
-    tokio::time::sleep(Duration::from_millis(me.start_ms)).await;
+    ctx.sleep(Duration::from_millis(me.start_ms)).await;
     let policy = CallPolicy {
         timeout_ms: 300,
         attempts: 2,
@@ -195,7 +255,7 @@ async fn ping(ctx: HostCtx, me: Pinger) {
         match me.mode {
             Mode::OneWay => {
                 net.send(SERVER, &Msg::Ping(n)).expect("server exists");
-                tokio::time::sleep(Duration::from_millis(me.interval_ms)).await;
+                ctx.sleep(Duration::from_millis(me.interval_ms)).await;
             }
             Mode::Call => {
                 let answer = match net.call(SERVER, &Msg::Ping(n), &policy).await {
@@ -203,10 +263,10 @@ async fn ping(ctx: HostCtx, me: Pinger) {
                     _ => None,
                 };
                 me.answers.borrow_mut().push((n, answer));
-                tokio::time::sleep(Duration::from_millis(me.interval_ms)).await;
+                ctx.sleep(Duration::from_millis(me.interval_ms)).await;
             }
         }
     }
     // Let the last datagrams land before the client is done.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    ctx.sleep(Duration::from_millis(500)).await;
 }

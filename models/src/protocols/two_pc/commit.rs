@@ -1,10 +1,9 @@
 //! 2pc phase 2: commit or roll back every participant, retried until each acknowledges,
 //! capture or void the card authorization, and finish the coordinator's own branch last.
 
-use dtx_invariants::BranchState;
 use dtx_sim::CallPolicy;
 
-use super::prepare::{auth_call, branch_event};
+use super::prepare::auth_call;
 use crate::services::order::OrderService;
 use crate::services::payment;
 use crate::store::gateway::{GatewayCall, GatewayReply};
@@ -70,22 +69,18 @@ pub(super) async fn phase2(svc: &OrderService, r: &OrderRequest, commit: bool) {
     finish_own(svc, order, commit);
 }
 
-/// Commit or roll back the coordinator's own branch; on abort the order is cancelled.
+/// Commit or roll back the coordinator's own branch (the order book reports it); on abort
+/// the order is cancelled.
 fn finish_own(svc: &OrderService, order: u64, commit: bool) {
-    let now = svc.ctx.now_ms();
-    let journal = svc.journal.clone();
     let _ = svc.db.write(|db| {
         if db.xa_state(order).is_none() {
             return;
         }
-        if commit {
-            if let Ok(events) = db.xa_commit(order, false) {
-                journal.commit(now, events);
-                journal.commit(now, [branch_event(order, BranchState::Committed)]);
-            }
-        } else if db.xa_rollback(order).is_ok() {
-            journal.commit(now, [branch_event(order, BranchState::RolledBack)]);
-        }
+        let _ = if commit {
+            db.xa_commit(order, false)
+        } else {
+            db.xa_rollback(order)
+        };
     });
     if !commit {
         svc.settle(

@@ -1,43 +1,25 @@
 //! The 2pc coordinator's decision log: a decision is written durably in the order database
-//! (and reported to the ledger) before any phase-2 message goes out.
-
-use dtx_invariants::LedgerEvent;
+//! before any phase-2 message goes out. The order book reports every write of it; with
+//! [`BUG_DECISION_NOT_LOGGED`] the decision goes to a log kept in memory, which reports its
+//! writes too and is lost in a crash.
 
 use super::{BRANCHES, BUG_DECISION_NOT_LOGGED};
-use crate::services::order::{OrderKey, OrderService, OrderVal};
+use crate::services::order::OrderService;
 
-/// Log the decision (durably, unless the bug keeps it in memory). False if the host is down.
-pub(super) fn log_decision(svc: &OrderService, order: u64, commit: bool) -> bool {
-    let event = LedgerEvent::Decision {
-        order,
-        commit,
-        participants: BRANCHES.iter().map(|s| s.to_string()).collect(),
-    };
-    let now = svc.ctx.now_ms();
+/// Log `commit` as the decision for `order` (durably, unless the bug keeps it in memory),
+/// unless one is logged already. The decision to act on — the one logged first — or None
+/// if the host is down.
+pub(super) fn log_decision(svc: &OrderService, order: u64, commit: bool) -> Option<bool> {
     if svc.knobs.on(BUG_DECISION_NOT_LOGGED) {
         if !svc.ctx.is_up() {
-            return false;
+            return None;
         }
-        svc.memory.borrow_mut().decisions.insert(order, commit);
-        svc.journal.commit(now, [event]);
-        return true;
+        let mut memory = svc.memory.borrow_mut();
+        if let Some(logged) = memory.decisions.get(order) {
+            return Some(logged);
+        }
+        memory.decisions.write(order, commit, &BRANCHES);
+        return Some(commit);
     }
-    let journal = svc.journal.clone();
-    svc.db
-        .write(|db| {
-            let r = db.transact(|db, t| {
-                if db.get_for_update(t, &OrderKey::Decision(order))?.is_some() {
-                    return Ok(());
-                }
-                db.put(t, OrderKey::Decision(order), OrderVal::Decision(commit))?;
-                db.emit(t, event.clone())
-            });
-            if let Ok(((), events)) = r {
-                journal.commit(now, events);
-                true
-            } else {
-                false
-            }
-        })
-        .unwrap_or(false)
+    svc.log_decision(order, commit, &BRANCHES)
 }

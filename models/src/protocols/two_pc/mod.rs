@@ -104,6 +104,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     ],
     uses: Uses::Xa,
     pays: true,
+    uses_broker: false,
 };
 
 /// The 2pc flow.
@@ -118,11 +119,11 @@ impl Flow for TwoPhase {
                 return;
             }
             let yes = phase1(&svc, &r).await;
-            if !log_decision(&svc, order, yes) {
+            let Some(commit) = log_decision(&svc, order, yes) else {
                 return; // down: recovery takes over
-            }
+            };
             svc.ctx.crash_point("2pc.after_decision_logged").await;
-            phase2(&svc, &r, yes).await;
+            phase2(&svc, &r, commit).await;
         })
     }
 
@@ -138,10 +139,10 @@ impl Flow for TwoPhase {
                 }
                 None => {
                     svc.ctx.probe("2pc.presumed_abort");
-                    if !log_decision(&svc, r.order, false) {
+                    let Some(logged) = log_decision(&svc, r.order, false) else {
                         return;
-                    }
-                    false
+                    };
+                    logged
                 }
             };
             phase2(&svc, &r, commit).await;
@@ -156,5 +157,5 @@ impl Flow for TwoPhase {
 /// The decision as this coordinator knows it: logged, or (bug) only in memory.
 fn self_decision(svc: &OrderService, order: u64) -> Option<bool> {
     svc.logged_decision(order)
-        .or_else(|| svc.memory.borrow().decisions.get(&order).copied())
+        .or_else(|| svc.memory.borrow().decisions.get(order))
 }

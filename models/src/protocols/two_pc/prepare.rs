@@ -2,7 +2,6 @@
 //! *o*), prepares sent to stock and points, and the votes — of stock, points and the card
 //! gateway's authorization (the prepared payment).
 
-use dtx_invariants::{BranchState, LedgerEvent};
 use dtx_sim::CallPolicy;
 
 use super::BUG_STALE_VOTE;
@@ -31,19 +30,10 @@ pub(super) fn auth_call(r: &OrderRequest) -> Msg {
     }
 }
 
-pub(super) fn branch_event(order: u64, state: BranchState) -> LedgerEvent {
-    LedgerEvent::Branch {
-        order,
-        participant: "order".into(),
-        state,
-    }
-}
-
 /// Prepare the coordinator's own branch: the order row set to Confirmed inside XA branch
 /// `order`. False if the host is down or the branch cannot be prepared.
 fn prepare_own(svc: &OrderService, r: &OrderRequest) -> bool {
-    let (order, now) = (r.order, svc.ctx.now_ms());
-    let journal = svc.journal.clone();
+    let order = r.order;
     let request = r.clone();
     svc.db
         .write(|db| {
@@ -62,13 +52,6 @@ fn prepare_own(svc: &OrderService, r: &OrderRequest) -> bool {
                         status: Status::Done(Outcome::Confirmed),
                     },
                 )?;
-                db.emit(
-                    txn,
-                    LedgerEvent::OrderStatus {
-                        order,
-                        status: dtx_invariants::OrderStatus::Confirmed,
-                    },
-                )?;
                 db.xa_end(order)?;
                 db.xa_prepare(order)
             })();
@@ -76,7 +59,6 @@ fn prepare_own(svc: &OrderService, r: &OrderRequest) -> bool {
                 db.rollback(txn);
                 return false;
             }
-            journal.commit(now, [branch_event(order, BranchState::Prepared)]);
             true
         })
         .unwrap_or(false)
