@@ -72,7 +72,13 @@ impl Scenario for Transfer {
                 .iter()
                 .map(|b| (b.to_string(), AFTER_WITHDRAW.to_string()))
                 .collect(),
-            ..Topology::default()
+            // Every client calls both banks; the banks hold the money.
+            links: CLIENTS
+                .iter()
+                .flat_map(|c| BANKS.iter().map(|b| (c.to_string(), b.to_string())))
+                .collect(),
+            stateful: BANKS.iter().map(|s| s.to_string()).collect(),
+            busy_ms: 4_000,
         }
     }
 

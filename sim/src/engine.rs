@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::rc::Rc;
 
-use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -19,6 +18,7 @@ use crate::links::{LinkEffect, Links};
 use crate::report::Stats;
 use crate::seed::Streams;
 use crate::trace::{DropReason, EventKind, HostId, Trace};
+use crate::wire::Wire;
 
 /// A crash point the plan armed.
 #[derive(Clone, Debug)]
@@ -49,13 +49,10 @@ pub(crate) struct CrashRequest {
 }
 
 /// A datagram held on its link.
-struct Held {
-    header: Header,
-    bytes: Vec<u8>,
+pub(crate) struct Held {
+    pub header: Header,
+    pub bytes: Vec<u8>,
 }
-
-/// The datagrams on the wire to one host: uid -> (copies, bytes).
-type Wire = BTreeMap<u64, (u32, Vec<u8>)>;
 
 /// What the receive path does with an arriving datagram.
 pub(crate) enum Arrival {
@@ -75,23 +72,23 @@ pub(crate) struct Engine {
     /// How often each host died at a write boundary.
     pub boundary_crashes: RefCell<BTreeMap<String, u64>>,
     pub panics: Rc<RefCell<Vec<String>>>,
-    links: RefCell<Links>,
-    active: RefCell<BTreeMap<u32, Vec<LinkEffect>>>,
+    pub(crate) links: RefCell<Links>,
+    pub(crate) active: RefCell<BTreeMap<u32, Vec<LinkEffect>>>,
     /// Link faults whose time has come, waiting for the first datagram they would touch.
-    armed_links: RefCell<Vec<(u32, String, Vec<LinkEffect>)>>,
+    pub(crate) armed_links: RefCell<Vec<(u32, String, Vec<LinkEffect>)>>,
     /// Faults that started during the last step (the runner schedules their ends).
     pub started: RefCell<Vec<u32>>,
-    held: RefCell<Vec<Held>>,
-    armed: RefCell<Vec<Armed>>,
-    passes: RefCell<BTreeMap<(HostId, String), u32>>,
+    pub(crate) held: RefCell<Vec<Held>>,
+    pub(crate) armed: RefCell<Vec<Armed>>,
+    pub(crate) passes: RefCell<BTreeMap<(HostId, String), u32>>,
     pub crash_requests: RefCell<Vec<CrashRequest>>,
     /// Faults that had an effect.
     pub bites: RefCell<Bites>,
-    /// Datagrams on the wire to each host (by host index): uid -> (copies, bytes). What is
-    /// still here when a host restarts reaches its new incarnation.
-    wire: RefCell<Vec<Wire>>,
+    /// Datagrams on the wire to each host; what is still there when a host restarts reaches
+    /// its new incarnation.
+    wire: RefCell<Wire>,
     datagrams: RefCell<ChaCha8Rng>,
-    reorder: RefCell<ChaCha8Rng>,
+    pub(crate) reorder: RefCell<ChaCha8Rng>,
     next_uid: Cell<u64>,
     now_ms: Cell<u64>,
 }
@@ -127,7 +124,7 @@ impl Engine {
             passes: RefCell::new(BTreeMap::new()),
             crash_requests: RefCell::new(Vec::new()),
             bites: RefCell::new(Bites::default()),
-            wire: RefCell::new(vec![BTreeMap::new(); names.len()]),
+            wire: RefCell::new(Wire::new(names.len())),
             datagrams: RefCell::new(streams.datagrams()),
             reorder: RefCell::new(streams.reorder()),
             next_uid: Cell::new(1),
@@ -275,56 +272,34 @@ impl Engine {
         }
     }
 
-    // ---- the wire: datagrams on their way to a host ---------------------------------------
+    // ---- the wire: datagrams on their way to a host (see `wire`) -------------------------
 
     /// `copies` copies of datagram `uid` went on the wire to `to`.
     pub(crate) fn on_wire(&self, to: HostId, uid: u64, copies: u32, bytes: &[u8]) {
-        self.wire.borrow_mut()[usize::from(to.0)]
-            .entry(uid)
-            .or_insert_with(|| (0, bytes.to_vec()))
-            .0 += copies;
+        self.wire.borrow_mut().put(to, uid, copies, bytes);
     }
 
-    /// A copy of datagram `uid` came off the wire at `to`'s socket. False: that copy already
-    /// reached this host's new incarnation when it restarted, so this one is not delivered
-    /// again.
+    /// A copy of datagram `uid` came off the wire at `to`'s socket; false if it already
+    /// reached `to`'s new incarnation at restart.
     pub(crate) fn off_wire(&self, to: HostId, uid: u64) -> bool {
-        let mut wire = self.wire.borrow_mut();
-        let map = &mut wire[usize::from(to.0)];
-        match map.get_mut(&uid) {
-            None => false,
-            Some((n, _)) => {
-                *n -= 1;
-                if *n == 0 {
-                    map.remove(&uid);
-                }
-                true
-            }
-        }
+        self.wire.borrow_mut().take(to, uid)
     }
 
-    /// Datagrams on the wire to running hosts (for naming what is busy).
+    /// Datagrams on the wire to running servers (for naming what is busy).
     pub(crate) fn on_the_wire(&self) -> usize {
         let wire = self.wire.borrow();
         self.hosts
             .iter()
             .filter(|h| h.up.get() && !h.is_client)
-            .map(|h| {
-                wire[usize::from(h.id.0)]
-                    .values()
-                    .map(|(n, _)| *n as usize)
-                    .sum::<usize>()
-            })
+            .map(|h| wire.count(h.id))
             .sum()
     }
 
-    /// The host restarts: every datagram still on the wire to it reaches the new incarnation,
-    /// as real UDP would deliver it to the new process (turmoil would lose those that arrive
-    /// before the new incarnation binds its socket).
+    /// The host restarts: every datagram still on the wire to it reaches the new incarnation.
     fn redeliver(&self, id: HostId) {
-        let waiting = std::mem::take(&mut self.wire.borrow_mut()[usize::from(id.0)]);
+        let waiting = self.wire.borrow_mut().drain(id);
         let host = self.host(id);
-        for (uid, (copies, bytes)) in waiting {
+        for (uid, copies, bytes) in waiting {
             let Some((header, _)) = crate::envelope::decode_header(&bytes) else {
                 continue;
             };
@@ -337,147 +312,6 @@ impl Engine {
                 host.released
                     .borrow_mut()
                     .push_back((header, bytes.clone(), false));
-            }
-        }
-    }
-
-    pub(crate) fn hold(&self, header: Header, bytes: Vec<u8>) {
-        self.held.borrow_mut().push(Held { header, bytes });
-    }
-
-    pub(crate) fn held_count(&self) -> usize {
-        self.held.borrow().len()
-    }
-
-    /// Release every held datagram whose link no longer holds, in shuffled order.
-    fn release_unheld(&self) {
-        let links = self.links.borrow();
-        let mut held = self.held.borrow_mut();
-        let (mut go, stay): (Vec<Held>, Vec<Held>) = held
-            .drain(..)
-            .partition(|h| !links.held(h.header.from, h.header.to));
-        *held = stay;
-        drop(held);
-        drop(links);
-        go.shuffle(&mut *self.reorder.borrow_mut());
-        for h in go {
-            let (uid, from, to) = (h.header.uid, h.header.from, h.header.to);
-            self.record(EventKind::Release { uid, from, to });
-            self.stats.borrow_mut().released += 1;
-            let host = self.host(to);
-            host.released
-                .borrow_mut()
-                .push_back((h.header, h.bytes, true));
-            host.wake.notify_one();
-        }
-    }
-
-    // ---- faults ---------------------------------------------------------------------------
-
-    pub(crate) fn start_link_fault(&self, index: u32, effects: Vec<LinkEffect>) {
-        self.active.borrow_mut().insert(index, effects);
-        self.rebuild_links();
-    }
-
-    /// A link fault's time has come: it starts with the first datagram it would touch, so a
-    /// fault on a link never starts while that link is idle.
-    pub(crate) fn arm_link_fault(&self, index: u32, desc: String, effects: Vec<LinkEffect>) {
-        self.armed_links.borrow_mut().push((index, desc, effects));
-    }
-
-    /// A datagram is about to go `from -> to`: start every armed link fault that touches it.
-    fn start_armed_links(&self, from: HostId, to: HostId) {
-        let touches = |e: &LinkEffect| {
-            e.blocks(from, to) || e.holds(from, to) || e.loses(from, to) || e.duplicates(from, to)
-        };
-        let due: Vec<(u32, String, Vec<LinkEffect>)> = {
-            let mut armed = self.armed_links.borrow_mut();
-            if armed.is_empty() {
-                return;
-            }
-            let (due, wait): (Vec<_>, Vec<_>) = armed
-                .drain(..)
-                .partition(|(_, _, effects)| effects.iter().any(touches));
-            *armed = wait;
-            due
-        };
-        for (index, desc, effects) in due {
-            self.record(EventKind::FaultStart { index, desc });
-            self.stats.borrow_mut().faults += 1;
-            self.started.borrow_mut().push(index);
-            self.start_link_fault(index, effects);
-        }
-    }
-
-    pub(crate) fn end_link_fault(&self, index: u32) {
-        if self.active.borrow_mut().remove(&index).is_some() {
-            self.rebuild_links();
-            self.release_unheld();
-        }
-    }
-
-    fn rebuild_links(&self) {
-        let active = self.active.borrow();
-        *self.links.borrow_mut() = Links::from_effects(self.hosts.len(), active.values().flatten());
-    }
-
-    /// Heal: every link healthy, every held datagram released, no crash point or boundary
-    /// crash armed.
-    pub(crate) fn heal_links(&self) -> Vec<u32> {
-        let ended: Vec<u32> = self.active.borrow().keys().copied().collect();
-        self.active.borrow_mut().clear();
-        self.armed_links.borrow_mut().clear();
-        self.rebuild_links();
-        self.release_unheld();
-        self.armed.borrow_mut().clear();
-        for h in &self.hosts {
-            h.writes.borrow_mut().disarm();
-        }
-        ended
-    }
-
-    pub(crate) fn arm(&self, armed: Armed) {
-        self.armed.borrow_mut().push(armed);
-    }
-
-    /// Host code passed crash point `name`: does the host die here?
-    pub(crate) fn pass_crash_point(&self, host: HostId, name: &str) -> bool {
-        let now = self.now_ms();
-        let nth = {
-            let mut passes = self.passes.borrow_mut();
-            let n = passes.entry((host, name.to_string())).or_insert(0);
-            *n += 1;
-            *n
-        };
-        let fire = {
-            let mut armed = self.armed.borrow_mut();
-            armed
-                .iter_mut()
-                .find(|a| !a.fired && a.host == host && a.point == name && now >= a.from_ms)
-                .map(|a| {
-                    a.fired = true;
-                    (a.fault, a.downtime_ms)
-                })
-        };
-        match fire {
-            None => {
-                self.record(EventKind::CrashPointPassed {
-                    host,
-                    name: name.to_string(),
-                    nth,
-                });
-                false
-            }
-            Some((fault, downtime_ms)) => {
-                // Dead from this instant: no send or durable write of this host gets through.
-                self.host(host).up.set(false);
-                self.bites.borrow_mut().mark(fault);
-                self.crash_requests.borrow_mut().push(CrashRequest {
-                    host,
-                    point: name.to_string(),
-                    downtime_ms,
-                });
-                true
             }
         }
     }

@@ -11,26 +11,29 @@
 //! and probes through its [`HostCtx`]. [`run`] runs one seed or plan and returns a
 //! [`RunReport`]; [`self_check`] runs a seed twice and names the first divergent event.
 //!
-//! Files, one concept each: `seed` (seeds and streams), `boundary` (crashes at durable
-//! writes), `pause` (stopped hosts), `bite` (which faults had an effect), `quiescence` (when a
-//! run has settled), `hash` (the stable trace hash),
+//! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash),
 //! `trace` (events), `mermaid` (sequence diagrams), `plan` (faults), `swarm` (plan
-//! generation), `links` (link fault state), `engine` (shared run state), `host` (what host
-//! code sees), `envelope` (wire format), `net` (message layer), `call` (retry policy),
-//! `disk` (durable state), `panic` (panic capture), `scenario` (the contract), `config`
-//! (tick and windows), `runner` (one run), `report` (its results), `selfcheck`
-//! (determinism).
+//! generation), `links` (link fault state), `link_faults` (link faults over a run),
+//! `crash_point` (named crash points), `boundary` (crashes at durable writes), `bite` (which
+//! faults had an effect), `engine` (shared run state), `host` (what host code sees, the pause
+//! gate), `envelope` (wire format), `net` (message layer), `wire` (datagrams on their way,
+//! redelivered at restart), `call` (retry policy), `disk` (durable state), `panic` (panic
+//! capture), `scenario` (the contract), `config` (tick and windows), `inject` (starting and
+//! ending faults), `quiescence` (when a run has settled), `runner` (one run), `report` (its
+//! results), `selfcheck` (determinism).
 
 mod bite;
 mod boundary;
 mod call;
 mod config;
+mod crash_point;
 mod disk;
 mod engine;
 mod envelope;
 mod hash;
 mod host;
 mod inject;
+mod link_faults;
 mod links;
 pub mod mermaid;
 mod net;
@@ -46,6 +49,7 @@ mod selfcheck;
 pub mod strategy;
 pub mod swarm;
 mod trace;
+mod wire;
 
 pub use bite::{every_kind, FaultTally};
 pub use boundary::{ordinal, Side};
