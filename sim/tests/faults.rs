@@ -4,24 +4,10 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use dtx_sim::{run, DropReason, Effect, EventKind, Fault, Plan, Run, Seed, Start};
-use support::{config, Mode, Pinger, CLIENT, POINT, SERVER};
+use dtx_sim::{run, DropReason, Effect, EventKind, Plan, Run, Seed, Start};
+use support::{config, fault, plan, Mode, Pinger, CLIENT, POINT, SERVER};
 
 const FOREVER: u64 = 1_000_000_000;
-
-fn plan(window_ms: u64, faults: Vec<Fault>) -> Plan {
-    let mut p = Plan::calm(Seed(11), window_ms);
-    p.faults = faults;
-    p
-}
-
-fn fault(at_ms: u64, duration_ms: u64, effect: Effect) -> Fault {
-    Fault {
-        at_ms,
-        duration_ms,
-        effect,
-    }
-}
 
 fn hosts(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()

@@ -6,22 +6,8 @@
 
 mod support;
 
-use dtx_sim::{run, Effect, EventKind, Fault, Plan, Run, Seed, Side, Start};
-use support::{config, Mode, Pinger, CLIENT, SERVER};
-
-fn plan(window_ms: u64, faults: Vec<Fault>) -> Plan {
-    let mut p = Plan::calm(Seed(11), window_ms);
-    p.faults = faults;
-    p
-}
-
-fn fault(at_ms: u64, duration_ms: u64, effect: Effect) -> Fault {
-    Fault {
-        at_ms,
-        duration_ms,
-        effect,
-    }
-}
+use dtx_sim::{run, Effect, EventKind, Fault, Plan, Run, Side, Start};
+use support::{config, fault, plan, Mode, Pinger, CLIENT, SERVER};
 
 fn go(p: &mut Pinger, plan: Plan) -> Run {
     let window = plan.window_ms;

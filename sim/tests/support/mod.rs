@@ -10,7 +10,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use dtx_sim::{
-    CallPolicy, Disk, Durable, End, HostCtx, HostSet, Scenario, SimConfig, Topology, Violation,
+    CallPolicy, Disk, Durable, Effect, End, Fault, HostCtx, HostSet, Plan, Scenario, Seed,
+    SimConfig, Topology, Violation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +114,22 @@ impl Pinger {
     /// Arrival order of committed pings.
     pub fn arrivals(&self) -> Vec<u64> {
         self.read_ledger(|l| l.before.iter().map(|(n, _)| *n).collect())
+    }
+}
+
+/// A plan of seed 11 with exactly these faults.
+pub fn plan(window_ms: u64, faults: Vec<Fault>) -> Plan {
+    let mut p = Plan::calm(Seed(11), window_ms);
+    p.faults = faults;
+    p
+}
+
+/// A fault at `at_ms` lasting `duration_ms`.
+pub fn fault(at_ms: u64, duration_ms: u64, effect: Effect) -> Fault {
+    Fault {
+        at_ms,
+        duration_ms,
+        effect,
     }
 }
 
