@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use dtx_models::protocols::{driver, one_pc, two_pc};
+use dtx_models::protocols::{driver, one_pc, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Seed, SimConfig, Start};
 
@@ -20,10 +20,11 @@ fn main() {
         "{:<8} {:>6} {:>12} {:>10} {:>14} {:>10}",
         "protocol", "seeds", "sim s", "wall s", "sim-s/wall-s", "seeds/s"
     );
-    let protocols: [(&str, ProtocolSpec); 3] = [
+    let protocols: [(&str, ProtocolSpec); 4] = [
         ("driver", driver::SPEC),
         ("1pc", one_pc::SPEC),
         ("2pc", two_pc::SPEC),
+        ("tcc", tcc::SPEC),
     ];
     for (name, spec) in protocols {
         let started = Instant::now();

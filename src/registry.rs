@@ -5,7 +5,7 @@ use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
-use dtx_models::protocols::{driver, one_pc, two_pc};
+use dtx_models::protocols::{driver, one_pc, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 
 use crate::demo;
@@ -49,6 +49,14 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: two_pc::BUGS,
         probes: || OrderSystem::probes(&two_pc::SPEC),
         make: |bug| order_system(two_pc::SPEC, bug),
+    },
+    Protocol {
+        name: "tcc",
+        about: "try-confirm-cancel: reserve stock, hold points, authorize the card; recorded decision; fence log; recovery on both sides",
+        baseline: false,
+        bugs: tcc::BUGS,
+        probes: || OrderSystem::probes(&tcc::SPEC),
+        make: |bug| order_system(tcc::SPEC, bug),
     },
     Protocol {
         name: "driver",

@@ -1,11 +1,11 @@
-//! Protocol claims, each with the seed or plan that exercises it: every 2pc bug knob is caught
-//! by the invariant its catalogue row names within a bounded seed range; the 1pc baseline is
+//! Protocol claims, each with the seed or plan that exercises it: every 2pc and tcc bug knob is
+//! caught by the invariant its catalogue row names within a bounded seed range; the 1pc baseline is
 //! caught leaving stock with cancelled orders and charging for them; 2pc blocking while its
 //! coordinator is down is not a violation, blocking after it restarts is.
 
 use std::collections::BTreeSet;
 
-use dtx_models::protocols::{one_pc, two_pc};
+use dtx_models::protocols::{one_pc, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Effect, Fault, FaultKind, Plan, RunReport, Seed, SimConfig, Start};
 
@@ -19,13 +19,14 @@ fn report(spec: ProtocolSpec, bug: Option<&'static str>, start: Start) -> RunRep
         .report
 }
 
-/// The first seed below BOUND whose violations include one of `wanted`, with what it broke.
+/// The first seed below `bound` whose violations include one of `wanted`, with what it broke.
 fn first_catch(
     spec: ProtocolSpec,
     bug: Option<&'static str>,
     wanted: &[&str],
+    bound: u64,
 ) -> Option<(u64, BTreeSet<String>)> {
-    (0..BOUND).find_map(|s| {
+    (0..bound).find_map(|s| {
         let r = report(spec, bug, Start::Seed(Seed(s)));
         let broke: BTreeSet<String> = r.violations.iter().map(|v| v.invariant.clone()).collect();
         wanted
@@ -38,7 +39,7 @@ fn first_catch(
 #[test]
 fn every_2pc_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
     for bug in two_pc::BUGS {
-        let found = first_catch(two_pc::SPEC, Some(bug.name), bug.breaks);
+        let found = first_catch(two_pc::SPEC, Some(bug.name), bug.breaks, BOUND);
         let (seed, broke) = found.unwrap_or_else(|| {
             panic!(
                 "--bug {} not caught by {:?} in seeds 0..{BOUND}",
@@ -55,14 +56,43 @@ fn every_2pc_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
     }
 }
 
+/// Seeds a tcc knob gets: each is caught within a few (see `dtx mutants`), so the bound is
+/// kept small and `cargo test` fast.
+const TCC_BOUND: u64 = 50;
+
+#[test]
+fn every_tcc_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
+    for bug in tcc::BUGS {
+        let found = first_catch(tcc::SPEC, Some(bug.name), bug.breaks, TCC_BOUND);
+        let (seed, broke) = found.unwrap_or_else(|| {
+            panic!(
+                "--bug {} not caught by {:?} in seeds 0..{TCC_BOUND}",
+                bug.name, bug.breaks
+            )
+        });
+        eprintln!(
+            "--bug {} caught at seed {} ({broke:?}); reproduce: cargo run --release -- run --protocol tcc --seed {} --bug {}",
+            bug.name,
+            Seed(seed),
+            Seed(seed),
+            bug.name
+        );
+    }
+}
+
 #[test]
 fn the_1pc_baseline_is_caught_keeping_goods_and_money_of_cancelled_orders() {
-    let goods = first_catch(one_pc::SPEC, None, &["cancelled-clean", "stock-conserved"]);
+    let goods = first_catch(
+        one_pc::SPEC,
+        None,
+        &["cancelled-clean", "stock-conserved"],
+        BOUND,
+    );
     assert!(
         goods.is_some(),
         "1pc never caught leaving stock or points with a cancelled order"
     );
-    let money = first_catch(one_pc::SPEC, None, &["no-unmatched-charge"]);
+    let money = first_catch(one_pc::SPEC, None, &["no-unmatched-charge"], BOUND);
     assert!(
         money.is_some(),
         "1pc never caught charging for an order it did not confirm"

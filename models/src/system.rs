@@ -12,7 +12,7 @@ use dtx_invariants::{check_end, Monitor};
 use crate::journal::Journal;
 use crate::knobs::Knobs;
 pub use crate::services::holdings::Uses;
-use crate::services::holdings::{self as holdings_service, Book};
+use crate::services::holdings::{self as holdings_service, Apply, Book};
 use crate::services::order::{self, Flow, OrderDb};
 use crate::services::{broker, client, payment};
 use crate::snapshot::{self, Stores};
@@ -32,6 +32,9 @@ pub struct ProtocolSpec {
     pub probes: &'static [&'static str],
     /// Which participant operations it uses (their probes count as reachable).
     pub uses: Uses,
+    /// Its own way of applying reserve, confirm and cancel at stock and points (with its bug
+    /// knobs), if the book's is not the one.
+    pub participant: Option<Apply>,
     /// Whether it calls the card gateway (its probes count as reachable, its host holds
     /// state and its link to the order service carries traffic).
     pub pays: bool,
@@ -214,10 +217,11 @@ impl Scenario for OrderSystem {
                 order::serve(ctx, orders.clone(), journal.clone(), flow.clone(), knobs)
             });
         }
+        let (uses, own) = (self.protocol.uses, self.protocol.participant);
         for (book, disk) in [(Book::Stock, &stock), (Book::Points, &points)] {
             let disk = disk.clone();
             hosts.server(book.host(), move |ctx| {
-                holdings_service::serve(ctx, disk.clone(), knobs)
+                holdings_service::serve(ctx, disk.clone(), knobs, uses, own)
             });
         }
         {

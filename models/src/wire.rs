@@ -66,16 +66,20 @@ pub enum Msg {
     Failed {
         error: String,
     },
-    // order -> stock / points: reserve (sku or user, quantity) lines, confirm, cancel
+    // order -> stock / points: reserve (sku or user, quantity) lines, confirm, cancel. Confirm
+    // and cancel carry the try's lines, as TCC frameworks hand every phase the try's context;
+    // a correct participant goes by its own held rows and fence, never by them.
     Reserve {
         order: u64,
         lines: Vec<(u32, i64)>,
     },
     Confirm {
         order: u64,
+        lines: Vec<(u32, i64)>,
     },
     Cancel {
         order: u64,
+        lines: Vec<(u32, i64)>,
     },
     Answer {
         order: u64,
@@ -148,7 +152,8 @@ pub enum Msg {
 }
 
 /// Whether a message label (a message's `Debug` form) is about order `order`: it names the
-/// order (`order: 7`) or carries one of its payment idempotency keys (`"2pc-7-auth"`).
+/// order (`order: 7`) or carries one of its payment idempotency keys (`"2pc-7-auth"`,
+/// `"tcc-7-capture"`).
 pub fn mentions_order(label: &str, order: u64) -> bool {
     let follows_number = |needle: &str, ends: &[char]| {
         label.match_indices(needle).any(|(i, m)| {
@@ -160,6 +165,7 @@ pub fn mentions_order(label: &str, order: u64) -> bool {
     };
     follows_number(&format!("order: {order}"), &[',', ' ', '}'])
         || follows_number(&format!("pc-{order}"), &['-', '"'])
+        || follows_number(&format!("tcc-{order}"), &['-', '"'])
 }
 
 #[cfg(test)]
@@ -190,5 +196,10 @@ mod tests {
             7
         ));
         assert!(!mentions_order(r#"Pay { key: "2pc-71-auth" }"#, 7));
+        assert!(mentions_order(
+            r#"call 0x4 Pay { key: "tcc-7-void", call: Void { charge: 2 } }"#,
+            7
+        ));
+        assert!(!mentions_order(r#"Pay { key: "tcc-71-auth" }"#, 7));
     }
 }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use dtx_invariants::{LedgerEvent, Op};
 use dtx_models::journal::Journal;
 use dtx_models::knobs::Knobs;
-use dtx_models::services::holdings::{self, Book};
+use dtx_models::services::holdings::{self, Book, Uses};
 use dtx_models::store::holdings::{open, Answer, HoldingsDb, Refusal};
 use dtx_models::wire::Msg;
 use dtx_sim::{
@@ -64,7 +64,7 @@ impl Scenario for Scripted {
         self.journal = Some(journal);
         self.stock = Some(stock.clone());
         hosts.server("stock", move |ctx| {
-            holdings::serve(ctx, stock.clone(), Knobs::NONE)
+            holdings::serve(ctx, stock.clone(), Knobs::NONE, Uses::Xa, None)
         });
         // The coordinator is never asked here (no branch stays prepared): an idle host.
         hosts.server("order", |ctx| async move {

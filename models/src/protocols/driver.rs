@@ -21,6 +21,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     crash_points: &[("order", "driver.after_reserve")],
     probes: &[],
     uses: Uses::ReserveCancel,
+    participant: None,
     pays: false,
     uses_broker: false,
 };
@@ -38,19 +39,16 @@ impl Flow for Driver {
                 .map(|(s, q)| (*s, i64::from(*q)))
                 .collect();
             let points = vec![(request.user, request.points)];
-            svc.call_until_answered("stock", &Msg::Reserve { order, lines })
-                .await;
-            svc.call_until_answered(
-                "points",
-                &Msg::Reserve {
-                    order,
-                    lines: points,
-                },
-            )
-            .await;
+            let reserve = |lines: &Vec<(u32, i64)>| Msg::Reserve {
+                order,
+                lines: lines.clone(),
+            };
+            svc.call_until_answered("stock", &reserve(&lines)).await;
+            svc.call_until_answered("points", &reserve(&points)).await;
             svc.ctx.crash_point("driver.after_reserve").await;
-            for to in ["stock", "points"] {
-                svc.call_until_answered(to, &Msg::Cancel { order }).await;
+            for (to, lines) in [("stock", lines), ("points", points)] {
+                svc.call_until_answered(to, &Msg::Cancel { order, lines })
+                    .await;
             }
             svc.settle(
                 order,

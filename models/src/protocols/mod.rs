@@ -3,4 +3,5 @@
 
 pub mod driver;
 pub mod one_pc;
+pub mod tcc;
 pub mod two_pc;

@@ -22,6 +22,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     crash_points: &[("order", "1pc.after_stock"), ("order", "1pc.after_points")],
     probes: &["1pc.gave_up"],
     uses: Uses::Take,
+    participant: None,
     pays: true,
     uses_broker: false,
 };

@@ -6,11 +6,13 @@
 //! - reserve / confirm / cancel (the try-confirm-cancel shape; replays answered from fences);
 //! - take (one phase: available → used, no way back);
 //! - prepare / commit / rollback of a 2PC branch, and the in-doubt resolver: a branch
-//!   prepared for a while is never decided here alone — the service asks the coordinator.
+//!   prepared for a while is never decided here alone — the service asks the coordinator;
+//! - for protocols that use reserve / confirm / cancel as TCC, the reservation resolver
+//!   ([`super::reservations`]), and the protocol's own way of applying them ([`Apply`]).
 
 use std::time::Duration;
 
-use dtx_sim::{CallPolicy, Disk, HostCtx, Net};
+use dtx_sim::{CallPolicy, Disk, HostCtx, HostDown, Net};
 
 use crate::knobs::Knobs;
 use crate::services::order;
@@ -36,6 +38,13 @@ const ASK: CallPolicy = CallPolicy {
     backoff_ms: 200,
     max_backoff_ms: 1_000,
 };
+
+/// A protocol's own way of applying a reserve, confirm or cancel at a participant, in one
+/// durable write or more (its bug knobs live with it): the answer, the store's error, or
+/// `HostDown` if the host died on the way. Without one, each is the book's fenced local
+/// transaction in one durable write.
+pub type Apply =
+    fn(&HostCtx, &Disk<HoldingsDb>, u64, &Msg, Knobs) -> Result<Result<Answer, DbError>, HostDown>;
 
 /// The participant operations a protocol uses (they decide which crash points and probes of
 /// the holdings services it can reach).
@@ -87,7 +96,13 @@ pub fn probes_of(book: Book, uses: Uses) -> Vec<String> {
         match uses {
             Uses::ReserveCancel => &["replay_served", "empty_cancel", "reserve_after_cancel"],
             Uses::Take => &["replay_served"],
-            Uses::Tcc => &["replay_served", "empty_cancel", "reserve_after_cancel"],
+            Uses::Tcc => &[
+                "replay_served",
+                "empty_cancel",
+                "reserve_after_cancel",
+                "reservation_asked",
+                "reservation_resolved",
+            ],
             Uses::Xa => &[
                 "replay_served",
                 "prepared_recovered",
@@ -103,8 +118,8 @@ pub fn probes_of(book: Book, uses: Uses) -> Vec<String> {
 fn order_of(body: &Msg) -> Option<u64> {
     match body {
         Msg::Reserve { order, .. }
-        | Msg::Confirm { order }
-        | Msg::Cancel { order }
+        | Msg::Confirm { order, .. }
+        | Msg::Cancel { order, .. }
         | Msg::Take { order, .. }
         | Msg::Prepare { order, .. }
         | Msg::Commit { order }
@@ -146,8 +161,44 @@ fn crash_point_of(body: &Msg) -> &'static str {
     }
 }
 
-/// Serve a holdings book.
-pub async fn serve(ctx: HostCtx, db: Disk<HoldingsDb>, knobs: Knobs) {
+/// The book's way: one fenced local transaction in one durable write.
+fn by_the_book(
+    _: &HostCtx,
+    db: &Disk<HoldingsDb>,
+    order: u64,
+    body: &Msg,
+    knobs: Knobs,
+) -> Result<Result<Answer, DbError>, HostDown> {
+    db.write(|d| apply(d, order, body, knobs))
+}
+
+/// Apply one request in its durable write(s): the protocol's own `apply` for reserve, confirm
+/// and cancel if it has one, the book's otherwise.
+fn handle(
+    ctx: &HostCtx,
+    db: &Disk<HoldingsDb>,
+    order: u64,
+    body: &Msg,
+    knobs: Knobs,
+    own: Option<Apply>,
+) -> Result<Result<Answer, DbError>, HostDown> {
+    match (own, body) {
+        (Some(own), Msg::Reserve { .. } | Msg::Confirm { .. } | Msg::Cancel { .. }) => {
+            own(ctx, db, order, body, knobs)
+        }
+        _ => by_the_book(ctx, db, order, body, knobs),
+    }
+}
+
+/// Serve a holdings book for a protocol that uses `uses`, applying reserve, confirm and cancel
+/// with its own `own` if it has one.
+pub async fn serve(
+    ctx: HostCtx,
+    db: Disk<HoldingsDb>,
+    knobs: Knobs,
+    uses: Uses,
+    own: Option<Apply>,
+) {
     let book = db.read(|d| d.book());
     let net: Net<Msg> = ctx.bind().await;
     let name = book.host();
@@ -161,12 +212,22 @@ pub async fn serve(ctx: HostCtx, db: Disk<HoldingsDb>, knobs: Knobs) {
         db.clone(),
         knobs,
     ));
+    if uses == Uses::Tcc {
+        let own = own.unwrap_or(by_the_book);
+        ctx.spawn(super::reservations::resolve(
+            ctx.clone(),
+            net.clone(),
+            db.clone(),
+            knobs,
+            own,
+        ));
+    }
     loop {
         let req = net.recv().await;
         let Some(order) = order_of(&req.body) else {
             continue;
         };
-        let answer = match db.write(|d| apply(d, order, &req.body, knobs)) {
+        let answer = match handle(&ctx, &db, order, &req.body, knobs, own) {
             // Down (died at a crash point or a write boundary): no answer.
             Err(_) => continue,
             Ok(Ok(answer)) => answer,

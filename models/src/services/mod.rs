@@ -6,3 +6,4 @@ pub mod holdings;
 pub mod order;
 pub mod payment;
 pub mod relay;
+pub mod reservations;

@@ -5,7 +5,7 @@
 //! conflict is answered explicitly ([`Msg::Failed`]), never with silence.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -48,6 +48,17 @@ pub trait Flow: 'static {
     fn decision(&self, svc: &OrderService, order: u64) -> Option<bool> {
         svc.logged_decision(order)
     }
+
+    /// Where `order` stands, for a client asking. By default what the order book says.
+    fn status(&self, svc: &OrderService, order: u64) -> Status {
+        svc.status(order)
+    }
+
+    /// A loop the flow runs for as long as an incarnation of the order host lives (a recovery
+    /// scheduler, say), started with the service. None by default.
+    fn background(&self, _svc: OrderService) -> Option<Pin<Box<dyn Future<Output = ()>>>> {
+        None
+    }
 }
 
 /// What a flow gets to work with. It holds no journal: what is reported is the stores'
@@ -70,6 +81,10 @@ pub struct Memory {
     pub decisions: VolatileDecisions,
     /// The last vote heard from each participant, whatever its transaction.
     pub last_votes: BTreeMap<String, bool>,
+    /// Orders a task of this incarnation is driving right now.
+    pub driving: BTreeSet<u64>,
+    /// Outcomes announced to clients before they were durable (a bug knob's shortcut).
+    pub announced: BTreeMap<u64, Outcome>,
 }
 
 impl Memory {
@@ -78,6 +93,8 @@ impl Memory {
         Memory {
             decisions: VolatileDecisions::new(journal),
             last_votes: BTreeMap::new(),
+            driving: BTreeSet::new(),
+            announced: BTreeMap::new(),
         }
     }
 }
@@ -158,6 +175,9 @@ pub async fn serve(
         ctx.probe("order.recovered");
         ctx.spawn(flow.recover(svc.clone(), request));
     }
+    if let Some(background) = flow.background(svc.clone()) {
+        ctx.spawn(background);
+    }
     loop {
         let req = net.recv().await;
         let reply = match &req.body {
@@ -188,7 +208,7 @@ pub async fn serve(
             }),
             Msg::Status { order } => Some(Msg::StatusIs {
                 order: *order,
-                status: svc.status(*order),
+                status: flow.status(&svc, *order),
             }),
             _ => None,
         };

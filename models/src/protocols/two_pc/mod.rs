@@ -103,6 +103,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
         "2pc.vote_timeout",
     ],
     uses: Uses::Xa,
+    participant: None,
     pays: true,
     uses_broker: false,
 };

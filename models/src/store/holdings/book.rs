@@ -8,7 +8,7 @@ use dtx_invariants::{LedgerEvent, Op};
 use super::{fence, Answer, HoldingsDb, Move, Refusal, Row};
 use crate::store::local_db::{DbError, TxnId};
 
-fn add(db: &mut HoldingsDb, txn: TxnId, row: Row, delta: i64) -> Result<i64, DbError> {
+pub(super) fn add(db: &mut HoldingsDb, txn: TxnId, row: Row, delta: i64) -> Result<i64, DbError> {
     let v = db.get_for_update(txn, &row)?.unwrap_or(0) + delta;
     if v == 0 && !matches!(row, Row::Available(_) | Row::Used(_)) {
         db.delete(txn, row)?;
@@ -19,13 +19,13 @@ fn add(db: &mut HoldingsDb, txn: TxnId, row: Row, delta: i64) -> Result<i64, DbE
 }
 
 /// Attach move `m` to `txn` (reported if it commits).
-fn moved(db: &mut HoldingsDb, txn: TxnId, m: Move) -> Result<(), DbError> {
+pub(super) fn moved(db: &mut HoldingsDb, txn: TxnId, m: Move) -> Result<(), DbError> {
     let event = db.book.event(&m);
     db.emit(txn, event)
 }
 
 /// Attach effect `op` on `order` to `txn`.
-fn effect(db: &mut HoldingsDb, txn: TxnId, order: u64, op: Op) -> Result<(), DbError> {
+pub(super) fn effect(db: &mut HoldingsDb, txn: TxnId, order: u64, op: Op) -> Result<(), DbError> {
     let participant = db.book.host().to_string();
     db.emit(
         txn,
@@ -64,20 +64,66 @@ pub fn reserve_in(
     order: u64,
     lines: &[(u32, i64)],
 ) -> Result<Answer, DbError> {
+    reserve_fenced(db, txn, order, lines, &mut Fencing::InTx)
+}
+
+/// Where an operation writes its fence: in its own transaction (the rule), or handed back to
+/// be written apart (the store of a bug knob, [`super::naive`]).
+pub(super) enum Fencing {
+    InTx,
+    Apart(Option<i64>),
+}
+
+impl Fencing {
+    fn set(
+        &mut self,
+        db: &mut HoldingsDb,
+        txn: TxnId,
+        order: u64,
+        value: i64,
+    ) -> Result<(), DbError> {
+        match self {
+            Fencing::InTx => db.put(txn, Row::Fence(order), value),
+            Fencing::Apart(v) => {
+                *v = Some(value);
+                Ok(())
+            }
+        }
+    }
+}
+
+pub(super) fn reserve_fenced(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    lines: &[(u32, i64)],
+    fencing: &mut Fencing,
+) -> Result<Answer, DbError> {
     if let Some(answer) = admit(db, txn, order, lines)? {
         return Ok(answer);
     }
+    reserve_lines(db, txn, order, lines)?;
+    fencing.set(db, txn, order, fence::RESERVED)?;
+    effect(db, txn, order, Op::Try)?;
+    Ok(Answer::Done)
+}
+
+/// Move `lines` from available to held for `order`.
+pub(super) fn reserve_lines(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    lines: &[(u32, i64)],
+) -> Result<(), DbError> {
     for &(id, qty) in lines {
         add(db, txn, Row::Available(id), -qty)?;
         add(db, txn, Row::Held(id, order), qty)?;
         moved(db, txn, Move::Reserve { id, order, qty })?;
     }
-    db.put(txn, Row::Fence(order), fence::RESERVED)?;
-    effect(db, txn, order, Op::Try)?;
-    Ok(Answer::Done)
+    Ok(())
 }
 
-fn held_of(db: &HoldingsDb, txn: TxnId, order: u64) -> Vec<(u32, i64)> {
+pub(super) fn held_of(db: &HoldingsDb, txn: TxnId, order: u64) -> Vec<(u32, i64)> {
     let ids: Vec<u32> = db
         .rows()
         .filter_map(|(r, _)| match r {
@@ -92,6 +138,15 @@ fn held_of(db: &HoldingsDb, txn: TxnId, order: u64) -> Vec<(u32, i64)> {
 
 /// Confirm `order`'s reservation inside `txn`.
 pub fn confirm_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer, DbError> {
+    confirm_fenced(db, txn, order, &mut Fencing::InTx)
+}
+
+pub(super) fn confirm_fenced(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    fencing: &mut Fencing,
+) -> Result<Answer, DbError> {
     match db.get_for_update(txn, &Row::Fence(order))? {
         Some(fence::CONFIRMED) => return Ok(Answer::Replayed),
         Some(fence::CANCELLED) => return Ok(Answer::Refused(Refusal::Cancelled)),
@@ -104,7 +159,7 @@ pub fn confirm_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer,
         add(db, txn, Row::UsedFor(id, order), qty)?;
         moved(db, txn, Move::Confirm { id, order, qty })?;
     }
-    db.put(txn, Row::Fence(order), fence::CONFIRMED)?;
+    fencing.set(db, txn, order, fence::CONFIRMED)?;
     effect(db, txn, order, Op::Confirm)?;
     Ok(Answer::Done)
 }
@@ -112,6 +167,17 @@ pub fn confirm_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer,
 /// Cancel `order` inside `txn`: release its reservation, or fence it (an empty cancel) if
 /// there is none yet.
 pub fn cancel_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer, DbError> {
+    cancel_fenced(db, txn, order, &mut Fencing::InTx)
+}
+
+/// Cancel, the fence per `fencing` (an empty cancel fences in its own transaction: the fence
+/// is all it writes).
+pub(super) fn cancel_fenced(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    fencing: &mut Fencing,
+) -> Result<Answer, DbError> {
     match db.get_for_update(txn, &Row::Fence(order))? {
         Some(fence::CANCELLED) => return Ok(Answer::Replayed),
         Some(fence::CONFIRMED) => return Ok(Answer::Refused(Refusal::Confirmed)),
@@ -126,7 +192,7 @@ pub fn cancel_in(db: &mut HoldingsDb, txn: TxnId, order: u64) -> Result<Answer, 
         add(db, txn, Row::Available(id), qty)?;
         moved(db, txn, Move::Release { id, order, qty })?;
     }
-    db.put(txn, Row::Fence(order), fence::CANCELLED)?;
+    fencing.set(db, txn, order, fence::CANCELLED)?;
     effect(db, txn, order, Op::Cancel)?;
     Ok(Answer::Done)
 }
@@ -166,7 +232,7 @@ pub(super) fn take_lines(
 /// Whether a new reserve or take of `lines` for `order` may go ahead: `Some(answer)` when it
 /// must not — the fence says it was cancelled (refused) or done before (a replay), or units
 /// are short.
-fn admit(
+pub(super) fn admit(
     db: &mut HoldingsDb,
     txn: TxnId,
     order: u64,
@@ -206,10 +272,10 @@ pub(super) fn shortage(
     Ok(None)
 }
 /// One operation as its own local transaction.
-pub fn local(
+pub fn local<R>(
     db: &mut HoldingsDb,
-    op: impl FnOnce(&mut HoldingsDb, TxnId) -> Result<Answer, DbError>,
-) -> Result<Answer, DbError> {
+    op: impl FnOnce(&mut HoldingsDb, TxnId) -> Result<R, DbError>,
+) -> Result<R, DbError> {
     let txn = db.begin();
     match op(db, txn) {
         Ok(a) => {

@@ -14,7 +14,8 @@
 //! This module owns what a book is: its rows, fence values, moves and how the ledger names
 //! them, the answers and refusals of its operations, and its committed views. The operations
 //! are its children's: `book` reserves, confirms, cancels and takes in local transactions;
-//! `branch` prepares, commits and rolls back XA branches.
+//! `branch` prepares, commits and rolls back XA branches; `naive` holds the wrong versions of
+//! try, confirm and cancel that TCC bug knobs use (each still reporting what it does).
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -28,6 +29,7 @@ use crate::journal::Journal;
 
 mod book;
 mod branch;
+pub mod naive;
 
 pub use book::{cancel_in, confirm_in, local, reserve_in, take_in};
 pub use branch::{commit_branch, prepare_branch, rollback_branch};
@@ -265,6 +267,26 @@ pub fn rows_of(db: &HoldingsDb, id: u32) -> Rows {
     rows.available = get(Row::Available(id));
     rows.used = get(Row::Used(id));
     rows
+}
+
+/// Orders whose fence says tried (reserved, neither confirmed nor cancelled yet), committed.
+pub fn tried(db: &HoldingsDb) -> Vec<u64> {
+    db.rows()
+        .filter_map(|(r, v)| match r {
+            Row::Fence(o) if *v == fence::RESERVED => Some(*o),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What is held for `order`, per id, committed.
+pub fn held_for(db: &HoldingsDb, order: u64) -> Vec<(u32, i64)> {
+    db.rows()
+        .filter_map(|(r, v)| match r {
+            Row::Held(id, o) if *o == order => Some((*id, *v)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Available, held (by order) and used units of `id`, committed.
