@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use dtx_models::protocols::{driver, one_pc, tcc, two_pc};
+use dtx_models::protocols::{driver, one_pc, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Seed, SimConfig, Start};
 
@@ -17,14 +17,15 @@ fn main() {
     let seeds: u64 = if quick { 100 } else { 1000 };
     let config = SimConfig::default();
     println!(
-        "{:<8} {:>6} {:>12} {:>10} {:>14} {:>10}",
+        "{:<9} {:>6} {:>12} {:>10} {:>14} {:>10}",
         "protocol", "seeds", "sim s", "wall s", "sim-s/wall-s", "seeds/s"
     );
-    let protocols: [(&str, ProtocolSpec); 4] = [
+    let protocols: [(&str, ProtocolSpec); 5] = [
         ("driver", driver::SPEC),
         ("1pc", one_pc::SPEC),
         ("2pc", two_pc::SPEC),
         ("tcc", tcc::SPEC),
+        ("saga-orch", saga_orch::SPEC),
     ];
     for (name, spec) in protocols {
         let started = Instant::now();
@@ -37,7 +38,7 @@ fn main() {
         let wall = started.elapsed().as_secs_f64();
         let sim = sim_ms as f64 / 1000.0;
         println!(
-            "{name:<8} {seeds:>6} {sim:>12.0} {wall:>10.2} {:>14.0} {:>10.0}",
+            "{name:<9} {seeds:>6} {sim:>12.0} {wall:>10.2} {:>14.0} {:>10.0}",
             sim / wall,
             seeds as f64 / wall
         );

@@ -5,7 +5,7 @@ use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
-use dtx_models::protocols::{driver, one_pc, tcc, two_pc};
+use dtx_models::protocols::{driver, one_pc, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 
 use crate::demo;
@@ -57,6 +57,14 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: tcc::BUGS,
         probes: || OrderSystem::probes(&tcc::SPEC),
         make: |bug| order_system(tcc::SPEC, bug),
+    },
+    Protocol {
+        name: "saga-orch",
+        about: "orchestrated saga: reserve stock, spend points, capture the card (the pivot, last); durable saga log; compensation in reverse until acknowledged; resume",
+        baseline: false,
+        bugs: saga_orch::BUGS,
+        probes: || OrderSystem::probes(&saga_orch::SPEC),
+        make: |bug| order_system(saga_orch::SPEC, bug),
     },
     Protocol {
         name: "driver",

@@ -1,11 +1,11 @@
-//! Protocol claims, each with the seed or plan that exercises it: every 2pc and tcc bug knob is
+//! Protocol claims, each with the seed or plan that exercises it: every 2pc, tcc and saga-orch bug knob is
 //! caught by the invariant its catalogue row names within a bounded seed range; the 1pc baseline is
 //! caught leaving stock with cancelled orders and charging for them; 2pc blocking while its
 //! coordinator is down is not a violation, blocking after it restarts is.
 
 use std::collections::BTreeSet;
 
-use dtx_models::protocols::{one_pc, tcc, two_pc};
+use dtx_models::protocols::{one_pc, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Effect, Fault, FaultKind, Plan, RunReport, Seed, SimConfig, Start};
 
@@ -72,6 +72,29 @@ fn every_tcc_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
         });
         eprintln!(
             "--bug {} caught at seed {} ({broke:?}); reproduce: cargo run --release -- run --protocol tcc --seed {} --bug {}",
+            bug.name,
+            Seed(seed),
+            Seed(seed),
+            bug.name
+        );
+    }
+}
+
+/// Seeds a saga-orch knob gets: each is caught within a few dozen (see `dtx mutants`).
+const SAGA_BOUND: u64 = 100;
+
+#[test]
+fn every_saga_orch_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
+    for bug in saga_orch::BUGS {
+        let found = first_catch(saga_orch::SPEC, Some(bug.name), bug.breaks, SAGA_BOUND);
+        let (seed, broke) = found.unwrap_or_else(|| {
+            panic!(
+                "--bug {} not caught by {:?} in seeds 0..{SAGA_BOUND}",
+                bug.name, bug.breaks
+            )
+        });
+        eprintln!(
+            "--bug {} caught at seed {} ({broke:?}); reproduce: cargo run --release -- run --protocol saga-orch --seed {} --bug {}",
             bug.name,
             Seed(seed),
             Seed(seed),

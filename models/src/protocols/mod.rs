@@ -3,5 +3,6 @@
 
 pub mod driver;
 pub mod one_pc;
+pub mod saga_orch;
 pub mod tcc;
 pub mod two_pc;

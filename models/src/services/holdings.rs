@@ -39,7 +39,7 @@ const ASK: CallPolicy = CallPolicy {
     max_backoff_ms: 1_000,
 };
 
-/// A protocol's own way of applying a reserve, confirm or cancel at a participant, in one
+/// A protocol's own way of applying a reserve, confirm, cancel or take at a participant, in one
 /// durable write or more (its bug knobs live with it): the answer, the store's error, or
 /// `HostDown` if the host died on the way. Without one, each is the book's fenced local
 /// transaction in one durable write.
@@ -58,6 +58,9 @@ pub enum Uses {
     Tcc,
     /// XA branches: prepare / commit / rollback.
     Xa,
+    /// A saga's steps: reserve (stock), take (points), confirm, and a compensation (cancel)
+    /// that undoes either.
+    Saga,
 }
 
 fn named(book: Book, names: &[&str]) -> Vec<String> {
@@ -85,6 +88,15 @@ pub fn crash_points(book: Book, uses: Uses) -> Vec<String> {
                 "after_commit_applied",
                 "after_rollback_applied",
             ],
+            // A saga reserves and confirms stock, takes points; it compensates at both.
+            Uses::Saga => match book {
+                Book::Stock => &[
+                    "after_reserve_commit",
+                    "after_confirm_commit",
+                    "after_cancel_commit",
+                ],
+                Book::Points => &["after_take_commit", "after_cancel_commit"],
+            },
         },
     )
 }
@@ -110,6 +122,10 @@ pub fn probes_of(book: Book, uses: Uses) -> Vec<String> {
                 "in_doubt_resolved",
                 "rollback_fenced",
             ],
+            Uses::Saga => match book {
+                Book::Stock => &["replay_served", "empty_cancel", "reserve_after_cancel"],
+                Book::Points => &["replay_served", "empty_cancel"],
+            },
         },
     )
 }
@@ -172,8 +188,8 @@ fn by_the_book(
     db.write(|d| apply(d, order, body, knobs))
 }
 
-/// Apply one request in its durable write(s): the protocol's own `apply` for reserve, confirm
-/// and cancel if it has one, the book's otherwise.
+/// Apply one request in its durable write(s): the protocol's own `apply` for reserve, confirm,
+/// cancel and take if it has one, the book's otherwise.
 fn handle(
     ctx: &HostCtx,
     db: &Disk<HoldingsDb>,
@@ -183,9 +199,10 @@ fn handle(
     own: Option<Apply>,
 ) -> Result<Result<Answer, DbError>, HostDown> {
     match (own, body) {
-        (Some(own), Msg::Reserve { .. } | Msg::Confirm { .. } | Msg::Cancel { .. }) => {
-            own(ctx, db, order, body, knobs)
-        }
+        (
+            Some(own),
+            Msg::Reserve { .. } | Msg::Confirm { .. } | Msg::Cancel { .. } | Msg::Take { .. },
+        ) => own(ctx, db, order, body, knobs),
         _ => by_the_book(ctx, db, order, body, knobs),
     }
 }

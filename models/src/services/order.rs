@@ -16,6 +16,7 @@ use crate::journal::Journal;
 use crate::knobs::Knobs;
 use crate::store::local_db::DbError;
 use crate::store::orders::{self, VolatileDecisions};
+use crate::store::saga_log::SagaLog;
 use crate::wire::{Msg, OrderRequest, Outcome, Status};
 
 pub use crate::store::orders::{ledger_status, pending, OrderDb, OrderKey, OrderVal};
@@ -85,6 +86,8 @@ pub struct Memory {
     pub driving: BTreeSet<u64>,
     /// Outcomes announced to clients before they were durable (a bug knob's shortcut).
     pub announced: BTreeMap<u64, Outcome>,
+    /// Saga logs kept in memory only (a bug knob's orchestrator state, lost in a crash).
+    pub saga_logs: BTreeMap<u64, SagaLog>,
 }
 
 impl Memory {
@@ -95,6 +98,7 @@ impl Memory {
             last_votes: BTreeMap::new(),
             driving: BTreeSet::new(),
             announced: BTreeMap::new(),
+            saga_logs: BTreeMap::new(),
         }
     }
 }

@@ -43,6 +43,10 @@ pub enum GatewayCall {
     Void { charge: u64 },
     /// Give back `amount` of captured charge `charge`.
     Refund { charge: u64, amount: i64 },
+    /// An unreferenced refund: give `amount` back to the card for `order`, naming no charge
+    /// (real gateways offer it as a "credit"). Recorded as a charge of its own that captured
+    /// nothing and refunded `amount`; only a bug knob uses it.
+    Credit { order: u64, amount: i64 },
 }
 
 /// The gateway's answer (stored per idempotency key).
@@ -120,7 +124,9 @@ impl Gateway {
     /// The order a call is about (through its charge, for capture, void and refund).
     fn order_of(&self, call: &GatewayCall) -> Option<u64> {
         match *call {
-            GatewayCall::Charge { order, .. } | GatewayCall::Authorize { order, .. } => Some(order),
+            GatewayCall::Charge { order, .. }
+            | GatewayCall::Authorize { order, .. }
+            | GatewayCall::Credit { order, .. } => Some(order),
             GatewayCall::Capture { charge }
             | GatewayCall::Void { charge }
             | GatewayCall::Refund { charge, .. } => self.charges.get(&charge).map(|c| c.order),
@@ -218,6 +224,24 @@ impl Gateway {
                 )),
                 None => refuse(format!("no charge {charge}")),
             },
+            GatewayCall::Credit { order, amount } => {
+                self.next += 1;
+                let id = self.next;
+                self.charges.insert(
+                    id,
+                    Charge {
+                        id,
+                        order,
+                        key: key.to_string(),
+                        amount,
+                        authorized: false,
+                        captured: 0,
+                        voided: false,
+                        refunded: amount,
+                    },
+                );
+                GatewayReply::Done { charge: id }
+            }
         }
     }
 
@@ -263,11 +287,13 @@ fn ledger_event(call: &GatewayCall, c: &Charge) -> LedgerEvent {
             amount: c.captured,
         },
         GatewayCall::Void { .. } => LedgerEvent::ChargeVoided { charge, order },
-        GatewayCall::Refund { amount, .. } => LedgerEvent::ChargeRefunded {
-            charge,
-            order,
-            amount,
-        },
+        GatewayCall::Refund { amount, .. } | GatewayCall::Credit { amount, .. } => {
+            LedgerEvent::ChargeRefunded {
+                charge,
+                order,
+                amount,
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod holdings;
 pub mod local_db;
 pub mod orders;
 pub mod outbox;
+pub mod saga_log;
 pub mod topic_log;
 
 pub use local_db::{DbError, LocalDb, TxnId, Xid};

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::local_db::{DbError, LocalDb};
 use crate::journal::Journal;
 use crate::store::gateway::Card;
+use crate::store::saga_log::SagaLog;
 use crate::wire::{OrderRequest, Outcome, Status};
 
 /// The participant name the order book reports under.
@@ -27,6 +28,8 @@ pub enum OrderKey {
     Order(u64),
     /// A coordinator's logged decision for an order.
     Decision(u64),
+    /// An orchestrator's saga log for an order ([`super::saga_log`]): not reported.
+    Saga(u64),
 }
 
 /// Values of the order database.
@@ -42,6 +45,8 @@ pub enum OrderVal {
         commit: bool,
         participants: Vec<String>,
     },
+    /// A saga's log row.
+    Saga(SagaLog),
 }
 
 /// The order database.
@@ -108,6 +113,7 @@ fn report(
             commit: *commit,
             participants: participants.clone(),
         }],
+        // Saga log rows (and deletions) are the orchestrator's memory, not ledger facts.
         _ => Vec::new(),
     }
 }

@@ -15,7 +15,9 @@
 //! them, the answers and refusals of its operations, and its committed views. The operations
 //! are its children's: `book` reserves, confirms, cancels and takes in local transactions;
 //! `branch` prepares, commits and rolls back XA branches; `naive` holds the wrong versions of
-//! try, confirm and cancel that TCC bug knobs use (each still reporting what it does).
+//! try, confirm and cancel that TCC bug knobs use, and the unfenced take of a saga knob (each still
+//! reporting what it does);
+//! `compensate` undoes whatever an order holds or took (a saga's compensation).
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -29,10 +31,12 @@ use crate::journal::Journal;
 
 mod book;
 mod branch;
+mod compensate;
 pub mod naive;
 
 pub use book::{cancel_in, confirm_in, local, reserve_in, take_in};
 pub use branch::{commit_branch, prepare_branch, rollback_branch};
+pub use compensate::compensate_in;
 
 /// Which book: stock per sku or points per user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +77,16 @@ impl Book {
                 sku: id,
                 order,
                 qty,
+            },
+            (Book::Stock, Move::Return { id, order, qty }) => L::StockReturned {
+                sku: id,
+                order,
+                qty,
+            },
+            (Book::Points, Move::Return { id, order, qty }) => L::PointsRefunded {
+                user: id,
+                order,
+                points: qty,
             },
             (Book::Points, Move::Reserve { id, order, qty }) => L::PointsHeld {
                 user: id,
@@ -146,6 +160,8 @@ pub enum Move {
     /// `qty` of `id` went from available straight to used for `order` (one-phase, or an
     /// XA branch that committed).
     Take { id: u32, order: u64, qty: i64 },
+    /// `qty` of `id` used for `order` went back to available (a saga's compensation).
+    Return { id: u32, order: u64, qty: i64 },
 }
 
 /// A holdings database: one book on a `LocalDb` reporting as the book's host.

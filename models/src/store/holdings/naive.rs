@@ -9,7 +9,7 @@ use dtx_invariants::Op;
 
 use super::book::{
     add, cancel_fenced, cancel_in, confirm_fenced, confirm_in, effect, moved, reserve_fenced,
-    reserve_lines, shortage, Fencing,
+    reserve_lines, shortage, take_lines, Fencing,
 };
 use super::{fence, Answer, HoldingsDb, Move, Row};
 use crate::store::local_db::{DbError, TxnId};
@@ -69,6 +69,26 @@ pub fn reserve_unfenced_in(
     }
     reserve_lines(db, txn, order, lines)?;
     db.put(txn, Row::Fence(order), fence::RESERVED)?;
+    effect(db, txn, order, Op::Try)?;
+    Ok(Answer::Done)
+}
+
+/// A take that does not heed a compensation's fence: after a compensation (an empty one
+/// included) it takes all the same (a hanging saga step). Replays of a take are still answered.
+pub fn take_unfenced_in(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    lines: &[(u32, i64)],
+) -> Result<Answer, DbError> {
+    match db.get_for_update(txn, &Row::Fence(order))? {
+        None | Some(fence::CANCELLED) => {}
+        Some(_) => return Ok(Answer::Replayed),
+    }
+    if let Some(refusal) = shortage(db, txn, order, lines)? {
+        return Ok(Answer::Refused(refusal));
+    }
+    take_lines(db, txn, order, lines)?;
     effect(db, txn, order, Op::Try)?;
     Ok(Answer::Done)
 }
