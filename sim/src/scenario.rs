@@ -115,14 +115,16 @@ pub trait Scenario {
     fn check(&self, end: &End) -> Vec<Violation>;
 }
 
-/// The run's simulated clock (cheap to clone).
+/// The run's simulated clock (cheap to clone). It does not keep the run alive: state that
+/// holds it (a journal inside a host's disk) would otherwise form a cycle with the engine and
+/// leak every run.
 #[derive(Clone)]
-pub struct Clock(Rc<Engine>);
+pub struct Clock(std::rc::Weak<Engine>);
 
 impl Clock {
-    /// Simulated milliseconds since the start of the run.
+    /// Simulated milliseconds since the start of the run (0 once the run is gone).
     pub fn now_ms(&self) -> u64 {
-        self.0.now_ms()
+        self.0.upgrade().map_or(0, |e| e.now_ms())
     }
 }
 
@@ -149,7 +151,7 @@ impl HostSet<'_> {
     /// The run's simulated clock, for state outside every host (a journal of commits) that
     /// needs to stamp what it records.
     pub fn clock(&self) -> Clock {
-        Clock(self.engine.clone())
+        Clock(Rc::downgrade(&self.engine))
     }
 
     /// Does the plan leave workload item `item` out? (Shrinking removes orders this way; a

@@ -53,6 +53,17 @@ fn a_chatty_background_loop_still_settles_and_the_run_is_judged() {
 }
 
 #[test]
+fn a_finished_run_leaves_nothing_alive_that_holds_its_clock() {
+    // State outside the hosts keeps the clock (the order system's journal does, inside every
+    // store): it must not keep the engine, and so the whole run, alive after the run.
+    let mut p = Pinger::new(Mode::OneWay, 3);
+    let r = go(&mut p, plan(1_000, vec![]));
+    assert!(r.report.stats.sim_ms > 1_000);
+    let clock = p.clock.borrow().clone().expect("built");
+    assert_eq!(clock.now_ms(), 0, "the engine outlived its run");
+}
+
+#[test]
 fn a_change_after_quiescence_reaches_the_scenario_check() {
     let mut p = Pinger::new(Mode::OneWay, 5);
     p.late_write_ms = Some(1_000);

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use dtx_sim::{
-    CallPolicy, Disk, Durable, Effect, End, Fault, HostCtx, HostSet, Plan, Scenario, Seed,
+    CallPolicy, Clock, Disk, Durable, Effect, End, Fault, HostCtx, HostSet, Plan, Scenario, Seed,
     SimConfig, Topology, Violation,
 };
 use serde::{Deserialize, Serialize};
@@ -86,6 +86,8 @@ pub struct Pinger {
     pub late_write_ms: Option<u64>,
     /// What the scenario's check saw: the `End` it was given.
     pub ends: Rc<RefCell<Vec<End>>>,
+    /// The run's clock, as state outside the hosts keeps it (a journal would).
+    pub clock: Rc<RefCell<Option<Clock>>>,
 }
 
 impl Pinger {
@@ -104,6 +106,7 @@ impl Pinger {
             chatty: false,
             late_write_ms: None,
             ends: Rc::new(RefCell::new(Vec::new())),
+            clock: Rc::new(RefCell::new(None)),
         }
     }
 
@@ -153,6 +156,7 @@ impl Scenario for Pinger {
     }
 
     fn build(&mut self, hosts: &mut HostSet<'_>) {
+        *self.clock.borrow_mut() = Some(hosts.clock());
         let ledger = hosts.disk(SERVER, Ledger::default());
         self.ledger = Some(ledger.clone());
         self.answers.borrow_mut().clear();
