@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use dtx_models::protocols::{driver, one_pc, saga_orch, tcc, two_pc};
+use dtx_models::protocols::{driver, one_pc, saga_choreo, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Seed, SimConfig, Start};
 
@@ -17,15 +17,16 @@ fn main() {
     let seeds: u64 = if quick { 100 } else { 1000 };
     let config = SimConfig::default();
     println!(
-        "{:<9} {:>6} {:>12} {:>10} {:>14} {:>10}",
+        "{:<11} {:>6} {:>12} {:>10} {:>14} {:>10}",
         "protocol", "seeds", "sim s", "wall s", "sim-s/wall-s", "seeds/s"
     );
-    let protocols: [(&str, ProtocolSpec); 5] = [
+    let protocols: [(&str, ProtocolSpec); 6] = [
         ("driver", driver::SPEC),
         ("1pc", one_pc::SPEC),
         ("2pc", two_pc::SPEC),
         ("tcc", tcc::SPEC),
         ("saga-orch", saga_orch::SPEC),
+        ("saga-choreo", saga_choreo::SPEC),
     ];
     for (name, spec) in protocols {
         let started = Instant::now();
@@ -38,7 +39,7 @@ fn main() {
         let wall = started.elapsed().as_secs_f64();
         let sim = sim_ms as f64 / 1000.0;
         println!(
-            "{name:<9} {seeds:>6} {sim:>12.0} {wall:>10.2} {:>14.0} {:>10.0}",
+            "{name:<11} {seeds:>6} {sim:>12.0} {wall:>10.2} {:>14.0} {:>10.0}",
             sim / wall,
             seeds as f64 / wall
         );

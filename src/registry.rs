@@ -5,7 +5,7 @@ use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
-use dtx_models::protocols::{driver, one_pc, saga_orch, tcc, two_pc};
+use dtx_models::protocols::{driver, one_pc, saga_choreo, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 
 use crate::demo;
@@ -65,6 +65,14 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: saga_orch::BUGS,
         probes: || OrderSystem::probes(&saga_orch::SPEC),
         make: |bug| order_system(saga_orch::SPEC, bug),
+    },
+    Protocol {
+        name: "saga-choreo",
+        about: "event-driven saga through the broker: transactional outboxes and polling relays, idempotent consumers (inbox), compensation on failure events, fences against reordered events",
+        baseline: false,
+        bugs: saga_choreo::BUGS,
+        probes: || OrderSystem::probes(&saga_choreo::SPEC),
+        make: |bug| order_system(saga_choreo::SPEC, bug),
     },
     Protocol {
         name: "driver",

@@ -1,11 +1,12 @@
-//! Protocol claims, each with the seed or plan that exercises it: every 2pc, tcc and saga-orch bug knob is
+//! Protocol claims, each with the seed or plan that exercises it: every 2pc, tcc, saga-orch and
+//! saga-choreo bug knob is
 //! caught by the invariant its catalogue row names within a bounded seed range; the 1pc baseline is
 //! caught leaving stock with cancelled orders and charging for them; 2pc blocking while its
 //! coordinator is down is not a violation, blocking after it restarts is.
 
 use std::collections::BTreeSet;
 
-use dtx_models::protocols::{one_pc, saga_orch, tcc, two_pc};
+use dtx_models::protocols::{one_pc, saga_choreo, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Effect, Fault, FaultKind, Plan, RunReport, Seed, SimConfig, Start};
 
@@ -95,6 +96,29 @@ fn every_saga_orch_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names()
         });
         eprintln!(
             "--bug {} caught at seed {} ({broke:?}); reproduce: cargo run --release -- run --protocol saga-orch --seed {} --bug {}",
+            bug.name,
+            Seed(seed),
+            Seed(seed),
+            bug.name
+        );
+    }
+}
+
+/// Seeds a saga-choreo knob gets: each is caught within a few (see `dtx mutants`).
+const CHOREO_BOUND: u64 = 100;
+
+#[test]
+fn every_saga_choreo_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
+    for bug in saga_choreo::BUGS {
+        let found = first_catch(saga_choreo::SPEC, Some(bug.name), bug.breaks, CHOREO_BOUND);
+        let (seed, broke) = found.unwrap_or_else(|| {
+            panic!(
+                "--bug {} not caught by {:?} in seeds 0..{CHOREO_BOUND}",
+                bug.name, bug.breaks
+            )
+        });
+        eprintln!(
+            "--bug {} caught at seed {} ({broke:?}); reproduce: cargo run --release -- run --protocol saga-choreo --seed {} --bug {}",
             bug.name,
             Seed(seed),
             Seed(seed),

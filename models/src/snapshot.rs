@@ -54,6 +54,10 @@ pub fn take(s: &Stores<'_>) -> Snapshot {
         for x in db.xa_recover() {
             snap.prepared_branches.push((x, order::HOST.to_string()));
         }
+        for r in db.outbox().rows().filter(|r| !r.sent) {
+            snap.undelivered_outbox
+                .push((order::HOST.to_string(), r.seq));
+        }
     });
     for sku in snap.initial_stock.keys().copied().collect::<Vec<_>>() {
         let r = s.stock.read(|db| holdings::rows_of(db, sku));
@@ -82,6 +86,15 @@ pub fn take(s: &Stores<'_>) -> Snapshot {
     for (name, disk) in [("stock", s.stock), ("points", s.points)] {
         for x in disk.read(|db| db.xa_recover()) {
             snap.prepared_branches.push((x, name.to_string()));
+        }
+        for seq in disk.read(|db| {
+            db.outbox()
+                .rows()
+                .filter(|r| !r.sent)
+                .map(|r| r.seq)
+                .collect::<Vec<_>>()
+        }) {
+            snap.undelivered_outbox.push((name.to_string(), seq));
         }
     }
     snap.charges = s.gateway.read(|g| {

@@ -11,8 +11,8 @@ use dtx_invariants::{check_end, Monitor};
 
 use crate::journal::Journal;
 use crate::knobs::Knobs;
-pub use crate::services::holdings::Uses;
 use crate::services::holdings::{self as holdings_service, Apply, Book};
+pub use crate::services::holdings::{ParticipantLoop, Uses};
 use crate::services::order::{self, Flow, OrderDb};
 use crate::services::{broker, client, payment};
 use crate::snapshot::{self, Stores};
@@ -41,6 +41,12 @@ pub struct ProtocolSpec {
     /// Whether its services talk through the broker (otherwise the broker is idle: no fault
     /// is drawn on it or its links).
     pub uses_broker: bool,
+    /// The (consumer group, topic) pairs its consumers read: an event not yet consumed by
+    /// every group that reads its topic is work left.
+    pub subscriptions: &'static [(&'static str, &'static str)],
+    /// A loop it runs at stock and points for as long as an incarnation lives (an event
+    /// consumer and outbox relay, say), if any.
+    pub participant_loop: Option<ParticipantLoop>,
 }
 
 /// The durable state of one run.
@@ -128,7 +134,8 @@ impl OrderSystem {
 
     /// The links that carry traffic: every client to the order service, the order service to
     /// each participant (the participants' in-doubt questions go back over the same links),
-    /// and every service to the broker if the protocol uses it.
+    /// and every service to the broker if the protocol uses it (the card gateway, external,
+    /// never talks to the broker).
     fn links(&self) -> Vec<(String, String)> {
         let mut links: Vec<(String, String)> = self
             .clients()
@@ -143,7 +150,7 @@ impl OrderSystem {
         }
         if self.protocol.uses_broker {
             for s in &servers {
-                if s != broker::HOST {
+                if s != broker::HOST && s != payment::HOST {
                     links.push((s.clone(), broker::HOST.to_string()));
                 }
             }
@@ -218,10 +225,11 @@ impl Scenario for OrderSystem {
             });
         }
         let (uses, own) = (self.protocol.uses, self.protocol.participant);
+        let background = self.protocol.participant_loop;
         for (book, disk) in [(Book::Stock, &stock), (Book::Points, &points)] {
             let disk = disk.clone();
             hosts.server(book.host(), move |ctx| {
-                holdings_service::serve(ctx, disk.clone(), knobs, uses, own)
+                holdings_service::serve(ctx, disk.clone(), knobs, uses, own, background)
             });
         }
         {
@@ -305,6 +313,42 @@ impl Scenario for OrderSystem {
                     .map(|c| format!("open card authorization of order {}", c.order)),
             );
         });
+        let mut unsent: Vec<(&str, Vec<u64>)> = vec![(
+            order::HOST,
+            b.orders.read(|db| {
+                db.outbox()
+                    .rows()
+                    .filter(|r| !r.sent)
+                    .map(|r| r.seq)
+                    .collect()
+            }),
+        )];
+        for (name, disk) in [("stock", &b.stock), ("points", &b.points)] {
+            unsent.push((
+                name,
+                disk.read(|db| {
+                    db.outbox()
+                        .rows()
+                        .filter(|r| !r.sent)
+                        .map(|r| r.seq)
+                        .collect()
+                }),
+            ));
+        }
+        for (at, seqs) in unsent {
+            busy.extend(
+                seqs.iter()
+                    .map(|q| format!("outbox row #{q} of {at} unpublished")),
+            );
+        }
+        for (group, topic) in self.protocol.subscriptions {
+            let lag = b.broker.read(|l| l.lag(group, topic));
+            if lag > 0 {
+                busy.push(format!(
+                    "{lag} events of topic {topic} not consumed by {group}"
+                ));
+            }
+        }
         for (client, _, order) in b.journal.unanswered() {
             busy.push(match order {
                 None => format!("client {client} waits for an id"),

@@ -64,7 +64,7 @@ impl Scenario for Scripted {
         self.journal = Some(journal);
         self.stock = Some(stock.clone());
         hosts.server("stock", move |ctx| {
-            holdings::serve(ctx, stock.clone(), Knobs::NONE, Uses::Xa, None)
+            holdings::serve(ctx, stock.clone(), Knobs::NONE, Uses::Xa, None, None)
         });
         // The coordinator is never asked here (no branch stays prepared): an idle host.
         hosts.server("order", |ctx| async move {

@@ -24,6 +24,8 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     participant: None,
     pays: false,
     uses_broker: false,
+    subscriptions: &[],
+    participant_loop: None,
 };
 
 /// The driver flow.

@@ -3,6 +3,7 @@
 
 pub mod driver;
 pub mod one_pc;
+pub mod saga_choreo;
 pub mod saga_orch;
 pub mod tcc;
 pub mod two_pc;

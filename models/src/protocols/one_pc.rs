@@ -25,6 +25,8 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     participant: None,
     pays: true,
     uses_broker: false,
+    subscriptions: &[],
+    participant_loop: None,
 };
 
 /// Each call gets a few tries; then the order is cancelled.

@@ -10,6 +10,8 @@
 //! - for protocols that use reserve / confirm / cancel as TCC, the reservation resolver
 //!   ([`super::reservations`]), and the protocol's own way of applying them ([`Apply`]).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use dtx_sim::{CallPolicy, Disk, HostCtx, HostDown, Net};
@@ -46,6 +48,11 @@ const ASK: CallPolicy = CallPolicy {
 pub type Apply =
     fn(&HostCtx, &Disk<HoldingsDb>, u64, &Msg, Knobs) -> Result<Result<Answer, DbError>, HostDown>;
 
+/// A protocol's own loop at a participant host, started with each incarnation (an event
+/// consumer and its outbox relay, say), sharing the host's socket.
+pub type ParticipantLoop =
+    fn(HostCtx, Net<Msg>, Disk<HoldingsDb>, Knobs) -> Pin<Box<dyn Future<Output = ()>>>;
+
 /// The participant operations a protocol uses (they decide which crash points and probes of
 /// the holdings services it can reach).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +68,9 @@ pub enum Uses {
     /// A saga's steps: reserve (stock), take (points), confirm, and a compensation (cancel)
     /// that undoes either.
     Saga,
+    /// None by request: the protocol's own loop consumes events (its crash points and probes
+    /// are its own).
+    Events,
 }
 
 fn named(book: Book, names: &[&str]) -> Vec<String> {
@@ -97,6 +107,7 @@ pub fn crash_points(book: Book, uses: Uses) -> Vec<String> {
                 ],
                 Book::Points => &["after_take_commit", "after_cancel_commit"],
             },
+            Uses::Events => &[],
         },
     )
 }
@@ -126,6 +137,7 @@ pub fn probes_of(book: Book, uses: Uses) -> Vec<String> {
                 Book::Stock => &["replay_served", "empty_cancel", "reserve_after_cancel"],
                 Book::Points => &["replay_served", "empty_cancel"],
             },
+            Uses::Events => &[],
         },
     )
 }
@@ -208,16 +220,20 @@ fn handle(
 }
 
 /// Serve a holdings book for a protocol that uses `uses`, applying reserve, confirm and cancel
-/// with its own `own` if it has one.
+/// with its own `own` if it has one, and running its `background` loop if it has one.
 pub async fn serve(
     ctx: HostCtx,
     db: Disk<HoldingsDb>,
     knobs: Knobs,
     uses: Uses,
     own: Option<Apply>,
+    background: Option<ParticipantLoop>,
 ) {
     let book = db.read(|d| d.book());
     let net: Net<Msg> = ctx.bind().await;
+    if let Some(background) = background {
+        ctx.spawn(background(ctx.clone(), net.clone(), db.clone(), knobs));
+    }
     let name = book.host();
     if !db.read(|d| d.xa_recover()).is_empty() {
         ctx.probe(&format!("{name}.prepared_recovered"));

@@ -14,7 +14,7 @@ use dtx_sim::{CallPolicy, Disk, HostCtx, Net};
 
 use crate::journal::Journal;
 use crate::knobs::Knobs;
-use crate::store::local_db::DbError;
+use crate::store::local_db::{DbError, TxnId};
 use crate::store::orders::{self, VolatileDecisions};
 use crate::store::saga_log::SagaLog;
 use crate::wire::{Msg, OrderRequest, Outcome, Status};
@@ -48,6 +48,18 @@ pub trait Flow: 'static {
     /// default the durably logged one.
     fn decision(&self, svc: &OrderService, order: u64) -> Option<bool> {
         svc.logged_decision(order)
+    }
+
+    /// Work to do in the local transaction that creates `request` (an outbox row announcing
+    /// it, say). Nothing by default.
+    fn placed(
+        &self,
+        _knobs: Knobs,
+        _db: &mut OrderDb,
+        _txn: TxnId,
+        _request: &OrderRequest,
+    ) -> Result<(), DbError> {
+        Ok(())
     }
 
     /// Where `order` stands, for a client asking. By default what the order book says.
@@ -192,7 +204,9 @@ pub async fn serve(
             },
             Msg::Place(request) => {
                 let order = request.order;
-                match db.write(|db| orders::create(db, request)) {
+                match db.write(|db| {
+                    orders::create_with(db, request, |db, t| flow.placed(knobs, db, t, request))
+                }) {
                     Err(_) => None,
                     Ok(Ok(true)) => {
                         ctx.crash_point("order.after_create").await;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use dtx_invariants::{LedgerEvent, OrderStatus};
 use serde::{Deserialize, Serialize};
 
-use super::local_db::{DbError, LocalDb};
+use super::local_db::{DbError, LocalDb, TxnId};
 use crate::journal::Journal;
 use crate::store::gateway::Card;
 use crate::store::saga_log::SagaLog;
@@ -132,6 +132,16 @@ pub fn next_id(db: &mut OrderDb) -> Result<u64, DbError> {
 
 /// Create `request` as a pending order; false if it exists already (a replayed place).
 pub fn create(db: &mut OrderDb, request: &OrderRequest) -> Result<bool, DbError> {
+    create_with(db, request, |_, _| Ok(()))
+}
+
+/// Create `request` as a pending order and do `also` in the same local transaction (a
+/// protocol's outbox row announcing it); false if it exists already (a replayed place).
+pub fn create_with(
+    db: &mut OrderDb,
+    request: &OrderRequest,
+    also: impl FnOnce(&mut OrderDb, TxnId) -> Result<(), DbError>,
+) -> Result<bool, DbError> {
     let order = request.order;
     db.transact(|db, t| {
         if db.get_for_update(t, &OrderKey::Order(order))?.is_some() {
@@ -145,30 +155,34 @@ pub fn create(db: &mut OrderDb, request: &OrderRequest) -> Result<bool, DbError>
                 status: Status::Pending,
             },
         )?;
+        also(db, t)?;
         Ok(true)
     })
 }
 
 /// Record the order's outcome (once: a settled order stays settled).
 pub fn settle(db: &mut OrderDb, order: u64, outcome: Outcome) -> Result<(), DbError> {
-    db.transact(|db, t| {
-        let Some(OrderVal::Order { request, status }) =
-            db.get_for_update(t, &OrderKey::Order(order))?
-        else {
-            return Ok(());
-        };
-        if matches!(status, Status::Done(_)) {
-            return Ok(());
-        }
-        db.put(
-            t,
-            OrderKey::Order(order),
-            OrderVal::Order {
-                request,
-                status: Status::Done(outcome),
-            },
-        )
-    })
+    db.transact(|db, t| settle_in(db, t, order, outcome))
+}
+
+/// Record the order's outcome inside `t` (once: a settled order stays settled).
+pub fn settle_in(db: &mut OrderDb, t: TxnId, order: u64, outcome: Outcome) -> Result<(), DbError> {
+    let Some(OrderVal::Order { request, status }) =
+        db.get_for_update(t, &OrderKey::Order(order))?
+    else {
+        return Ok(());
+    };
+    if matches!(status, Status::Done(_)) {
+        return Ok(());
+    }
+    db.put(
+        t,
+        OrderKey::Order(order),
+        OrderVal::Order {
+            request,
+            status: Status::Done(outcome),
+        },
+    )
 }
 
 /// The logged decision for `order`, if any.

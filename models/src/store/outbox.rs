@@ -61,9 +61,34 @@ impl<P: Clone> Outbox<P> {
         seq
     }
 
+    /// Add row `seq`, numbered earlier (a sequence drawn before its transaction committed).
+    pub fn insert(&mut self, seq: u64, topic: &str, key: u64, payload: P) {
+        self.next = self.next.max(seq + 1);
+        self.rows.insert(
+            seq,
+            OutboxRow {
+                seq,
+                topic: topic.to_string(),
+                key,
+                payload,
+                sent: false,
+                publishes: 0,
+            },
+        );
+    }
+
     /// The oldest unsent row.
     pub fn next_unsent(&self) -> Option<&OutboxRow<P>> {
         self.rows.values().find(|r| !r.sent)
+    }
+
+    /// The oldest unsent row numbered above `cursor` (a relay that keeps a cursor: it never
+    /// looks back, so a row that committed after a higher-numbered one was sent is skipped).
+    pub fn next_unsent_after(&self, cursor: u64) -> Option<&OutboxRow<P>> {
+        self.rows
+            .range(cursor + 1..)
+            .map(|(_, r)| r)
+            .find(|r| !r.sent)
     }
 
     /// The relay is about to publish row `seq`.

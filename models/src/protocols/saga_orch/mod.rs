@@ -146,6 +146,8 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     participant: Some(participant::apply),
     pays: true,
     uses_broker: false,
+    subscriptions: &[],
+    participant_loop: None,
 };
 
 /// The saga-orch flow.

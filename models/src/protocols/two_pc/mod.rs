@@ -106,6 +106,8 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     participant: None,
     pays: true,
     uses_broker: false,
+    subscriptions: &[],
+    participant_loop: None,
 };
 
 /// The 2pc flow.

@@ -2,7 +2,8 @@
 //! the volatile prepare is 2PC's: the fence written apart from the business change (two
 //! transactions, so a crash can fall between them), a try that does not heed the fence a
 //! cancel left, and a cancel or confirm that moves the request's lines without asking the
-//! fence whether there is anything (left) to move. Each reports what it does, like every book
+//! fence whether there is anything (left) to move, and a reserve or take applied blindly on
+//! every delivery of an event. Each reports what it does, like every book
 //! operation, so a bug cannot hide from the checkers.
 
 use dtx_invariants::Op;
@@ -89,6 +90,32 @@ pub fn take_unfenced_in(
         return Ok(Answer::Refused(refusal));
     }
     take_lines(db, txn, order, lines)?;
+    effect(db, txn, order, Op::Try)?;
+    Ok(Answer::Done)
+}
+
+/// A reserve (`take` false) or take that heeds a compensation's fence but not an earlier
+/// delivery of itself: every delivery of the same request applies again (a consumer that does
+/// not dedup).
+pub fn apply_blind_in(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    lines: &[(u32, i64)],
+    take: bool,
+) -> Result<Answer, DbError> {
+    if db.get_for_update(txn, &Row::Fence(order))? == Some(fence::CANCELLED) {
+        return Ok(Answer::Refused(super::Refusal::Cancelled));
+    }
+    if let Some(refusal) = shortage(db, txn, order, lines)? {
+        return Ok(Answer::Refused(refusal));
+    }
+    if take {
+        take_lines(db, txn, order, lines)?;
+    } else {
+        reserve_lines(db, txn, order, lines)?;
+        db.put(txn, Row::Fence(order), fence::RESERVED)?;
+    }
     effect(db, txn, order, Op::Try)?;
     Ok(Answer::Done)
 }

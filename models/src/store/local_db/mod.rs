@@ -28,7 +28,10 @@ use dtx_sim::Durable;
 
 use crate::journal::Journal;
 
+mod messages;
 mod xa;
+
+pub use messages::Mailbox;
 
 /// A local transaction's id (unique per database, across crashes).
 pub type TxnId = u64;
@@ -100,6 +103,8 @@ struct Txn<K, V> {
     state: State,
     /// Prepared without durability: a crash forgets it (a bug knob's store).
     volatile: bool,
+    /// Outbox rows and consumed event ids, kept with the rows on commit ([`messages`]).
+    messages: messages::Staged,
 }
 
 /// One service's database: rows `K -> V`, reporting to a journal.
@@ -112,6 +117,8 @@ pub struct LocalDb<K, V> {
     locks: BTreeMap<K, TxnId>,
     txns: BTreeMap<TxnId, Txn<K, V>>,
     next_txn: TxnId,
+    /// The transactional outbox and the consumed-event inbox ([`messages`]).
+    mailbox: messages::Mailbox,
 }
 
 impl<K: Debug, V: Debug> Debug for LocalDb<K, V> {
@@ -135,6 +142,7 @@ impl<K, V> Default for LocalDb<K, V> {
             locks: BTreeMap::new(),
             txns: BTreeMap::new(),
             next_txn: 1,
+            mailbox: messages::Mailbox::default(),
         }
     }
 }
@@ -242,6 +250,7 @@ where
                 xid: None,
                 state: State::Active,
                 volatile: false,
+                messages: messages::Staged::default(),
             },
         );
         id
@@ -343,6 +352,7 @@ where
             };
         }
         self.locks.retain(|_, holder| *holder != txn);
+        self.mailbox.keep(t.messages);
         events.extend(t.events);
         self.journal.record_all(events);
     }
