@@ -5,25 +5,14 @@
 //! write loses the event); seeded runs under every fault are clean. Seeded runs honour
 //! `DTX_SEED`, `DTX_SEEDS` (default 100) and `DTX_SEED_START`.
 
-use std::collections::BTreeSet;
+mod support;
 
 use dtx_models::protocols::saga_choreo;
-use dtx_models::system::OrderSystem;
-use dtx_sim::{run, Effect, Fault, Plan, RunReport, Seed, SimConfig, Start};
+use dtx_sim::{Effect, Fault, Plan, RunReport, Seed, Start};
+use support::{broke, probe, seeds};
 
 fn report(bug: Option<&'static str>, start: Start) -> RunReport {
-    let mut system = OrderSystem::new(saga_choreo::SPEC).with_bug(bug);
-    run(&mut system, start, &SimConfig::default())
-        .unwrap()
-        .report
-}
-
-fn probe(r: &RunReport, name: &str) -> u64 {
-    r.probes.get(name).copied().unwrap_or(0)
-}
-
-fn broke(r: &RunReport) -> BTreeSet<String> {
-    r.violations.iter().map(|v| v.invariant.clone()).collect()
+    support::report(saga_choreo::SPEC, bug, start)
 }
 
 /// One order (client 0's first with seed 8: 2 of sku 3, 10 points, a good card; the other
@@ -69,22 +58,9 @@ fn the_order_service_dying_between_commit_and_publish_loses_nothing_through_the_
     assert!(broke(&r).contains("terminated"), "{:?}", r.violations);
 }
 
-fn seeds() -> Vec<u64> {
-    let parse = |k: &str| {
-        std::env::var(k)
-            .ok()
-            .map(|v| v.parse::<Seed>().unwrap_or_else(|e| panic!("{k}: {e}")).0)
-    };
-    if let Some(s) = parse("DTX_SEED") {
-        return vec![s];
-    }
-    let start = parse("DTX_SEED_START").unwrap_or(0);
-    (start..start + parse("DTX_SEEDS").unwrap_or(100)).collect()
-}
-
 #[test]
 fn seeded_runs_under_every_fault_are_clean_and_settle() {
-    for s in seeds() {
+    for s in seeds(100) {
         let r = report(None, Start::Seed(Seed(s)));
         assert!(
             r.is_clean() && r.quiescent,

@@ -3,36 +3,14 @@
 //! cancels a paid order); and seeded runs under every fault are clean. Seeded runs honour
 //! `DTX_SEED`, `DTX_SEEDS` (default 200) and `DTX_SEED_START`.
 
-use std::collections::BTreeSet;
+mod support;
 
 use dtx_models::protocols::saga_orch;
-use dtx_models::system::OrderSystem;
-use dtx_sim::{run, Effect, Fault, Plan, RunReport, Seed, SimConfig, Start};
+use dtx_sim::{Effect, Fault, Plan, RunReport, Seed, Start};
+use support::{broke, one_order, probe, seeds};
 
 fn report(bug: Option<&'static str>, start: Start) -> RunReport {
-    let mut system = OrderSystem::new(saga_orch::SPEC).with_bug(bug);
-    run(&mut system, start, &SimConfig::default())
-        .unwrap()
-        .report
-}
-
-fn probe(r: &RunReport, name: &str) -> u64 {
-    r.probes.get(name).copied().unwrap_or(0)
-}
-
-fn broke(r: &RunReport) -> BTreeSet<String> {
-    r.violations.iter().map(|v| v.invariant.clone()).collect()
-}
-
-/// One order (client 0's first; the other eleven skipped) with `faults`.
-fn one_order(seed: u64, faults: Vec<Fault>) -> Plan {
-    Plan {
-        seed: Seed(seed),
-        window_ms: 20_000,
-        swarm: faults.iter().map(|f| f.effect.kind()).collect(),
-        faults,
-        skip: (1..12).collect(),
-    }
+    support::report(saga_orch::SPEC, bug, start)
 }
 
 /// Client 0's first order with seed 8 (2 of sku 3, 10 points, 29 on a good card): its capture
@@ -82,22 +60,9 @@ fn taking_the_lost_reply_as_failure_cancels_a_paid_order() {
     assert_eq!(probe(&r, "saga.unknown_resolved_by_query"), 0);
 }
 
-fn seeds() -> Vec<u64> {
-    let parse = |k: &str| {
-        std::env::var(k)
-            .ok()
-            .map(|v| v.parse::<Seed>().unwrap_or_else(|e| panic!("{k}: {e}")).0)
-    };
-    if let Some(s) = parse("DTX_SEED") {
-        return vec![s];
-    }
-    let start = parse("DTX_SEED_START").unwrap_or(0);
-    (start..start + parse("DTX_SEEDS").unwrap_or(200)).collect()
-}
-
 #[test]
 fn seeded_runs_under_every_fault_are_clean_and_settle() {
-    for s in seeds() {
+    for s in seeds(200) {
         let r = report(None, Start::Seed(Seed(s)));
         assert!(
             r.is_clean() && r.quiescent,

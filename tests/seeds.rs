@@ -2,29 +2,17 @@
 //! (how many seeds, default 200, per protocol) and `DTX_SEED_START` (first seed, default 0). A failing
 //! seed prints its reproduction line.
 
+mod support;
+
 use dtx_models::protocols::{driver, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_sim::{run, Seed, SimConfig, Start};
 
-fn seeds() -> Vec<u64> {
-    let parse = |k: &str| {
-        std::env::var(k)
-            .ok()
-            .map(|v| v.parse::<Seed>().unwrap_or_else(|e| panic!("{k}: {e}")).0)
-    };
-    if let Some(s) = parse("DTX_SEED") {
-        return vec![s];
-    }
-    let start = parse("DTX_SEED_START").unwrap_or(0);
-    let n = parse("DTX_SEEDS").unwrap_or(200);
-    (start..start + n).collect()
-}
-
-/// Run `seeds()` of `spec`; every failing seed is listed with its reproduction line.
+/// Run `support::seeds(200)` of `spec`; every failing seed is listed with its reproduction line.
 fn clean_over_seeds(name: &str, spec: ProtocolSpec) {
     let mut failures = Vec::new();
     let mut crashes = 0;
-    for s in seeds() {
+    for s in support::seeds(200) {
         let r = run(
             &mut OrderSystem::new(spec),
             Start::Seed(Seed(s)),
@@ -43,7 +31,7 @@ fn clean_over_seeds(name: &str, spec: ProtocolSpec) {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(
-        crashes > 0 || seeds().len() < 20,
+        crashes > 0 || support::seeds(200).len() < 20,
         "the fault model crashed nothing"
     );
 }

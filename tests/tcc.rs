@@ -5,36 +5,16 @@
 //! reservation by asking; and seeded runs under every fault are clean. Seeded runs honour
 //! `DTX_SEED`, `DTX_SEEDS` (default 200) and `DTX_SEED_START`.
 
-use std::collections::BTreeSet;
+mod support;
 
 use dtx_models::protocols::tcc;
-use dtx_models::system::OrderSystem;
-use dtx_sim::{run, Effect, Fault, FaultKind, Plan, RunReport, Seed, SimConfig, Start};
+use std::collections::BTreeSet;
+
+use dtx_sim::{Effect, Fault, FaultKind, Plan, RunReport, Seed, Start};
+use support::{broke, one_order, probe, seeds};
 
 fn report(bug: Option<&'static str>, start: Start) -> RunReport {
-    let mut system = OrderSystem::new(tcc::SPEC).with_bug(bug);
-    run(&mut system, start, &SimConfig::default())
-        .unwrap()
-        .report
-}
-
-fn probe(r: &RunReport, name: &str) -> u64 {
-    r.probes.get(name).copied().unwrap_or(0)
-}
-
-fn broke(r: &RunReport) -> BTreeSet<String> {
-    r.violations.iter().map(|v| v.invariant.clone()).collect()
-}
-
-/// One order (client 0's first; the other eleven skipped) with `faults`.
-fn one_order(seed: u64, faults: Vec<Fault>) -> Plan {
-    Plan {
-        seed: Seed(seed),
-        window_ms: 20_000,
-        swarm: faults.iter().map(|f| f.effect.kind()).collect(),
-        faults,
-        skip: (1..12).collect(),
-    }
+    support::report(tcc::SPEC, bug, start)
 }
 
 /// The order's try to stock leaves at 450 ms; every datagram between order and stock is held
@@ -145,25 +125,11 @@ fn a_confirm_out_of_budget_is_delivered_by_the_scheduler_and_a_waiting_participa
     );
 }
 
-fn seeds() -> Vec<u64> {
-    let parse = |k: &str| {
-        std::env::var(k)
-            .ok()
-            .map(|v| v.parse::<Seed>().unwrap_or_else(|e| panic!("{k}: {e}")).0)
-    };
-    if let Some(s) = parse("DTX_SEED") {
-        return vec![s];
-    }
-    let start = parse("DTX_SEED_START").unwrap_or(0);
-    let n = parse("DTX_SEEDS").unwrap_or(200);
-    (start..start + n).collect()
-}
-
 #[test]
 fn tcc_keeps_every_invariant_under_every_fault() {
     let mut failures = Vec::new();
     let mut kinds = BTreeSet::new();
-    for s in seeds() {
+    for s in seeds(200) {
         let r = report(None, Start::Seed(Seed(s)));
         kinds.extend(r.faults.keys().cloned());
         if !r.is_clean() {
@@ -176,7 +142,7 @@ fn tcc_keeps_every_invariant_under_every_fault() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    if seeds().len() >= 50 {
+    if seeds(200).len() >= 50 {
         assert_eq!(
             kinds.len(),
             FaultKind::ALL.len(),

@@ -123,7 +123,39 @@ pub const PERSISTENT: CallPolicy = CallPolicy {
     max_backoff_ms: 2_000,
 };
 
+/// The first attempt of [`OrderService::deliver`]; after it, [`DELIVERY_BUDGET`].
+const FIRST_ATTEMPT: CallPolicy = CallPolicy {
+    timeout_ms: 1_000,
+    attempts: 1,
+    backoff_ms: 0,
+    max_backoff_ms: 0,
+};
+
+/// Retries of [`OrderService::deliver`] after the first attempt: about 10 s, then the
+/// protocol's scheduler takes over.
+const DELIVERY_BUDGET: CallPolicy = CallPolicy {
+    timeout_ms: 1_000,
+    attempts: 5,
+    backoff_ms: 300,
+    max_backoff_ms: 2_000,
+};
+
 impl OrderService {
+    /// Deliver a request that must get through (a confirm, cancel, compensation or the
+    /// completion after a pivot): sent until answered, within a budget of about 10 s. None if
+    /// the budget ran out: a participant out of reach longer (a fault may last 24 s) is left to
+    /// the protocol's scheduler, which delivers again later — nothing is given up, only handed
+    /// over. Reaches probe `retried`, if given, when the first attempt goes unanswered.
+    pub async fn deliver(&self, to: &str, msg: &Msg, retried: Option<&str>) -> Option<Msg> {
+        if let Ok(reply) = self.net.call(to, msg, &FIRST_ATTEMPT).await {
+            return Some(reply);
+        }
+        if let Some(probe) = retried {
+            self.ctx.probe(probe);
+        }
+        self.net.call(to, msg, &DELIVERY_BUDGET).await.ok()
+    }
+
     /// Call `to` until it answers.
     pub async fn call_until_answered(&self, to: &str, msg: &Msg) -> Msg {
         loop {

@@ -6,7 +6,6 @@
 //! Only when every one is acknowledged does the order end Cancelled; a participant out of
 //! reach past the budget leaves the saga to the scheduler, compensating still.
 
-use super::deliver::until_acked;
 use super::log::{self, Phase, StepStatus, CARD, POINTS};
 use super::pivot;
 use super::steps::{points_lines, stock_lines, Stepped};
@@ -103,7 +102,7 @@ async fn compensate(svc: &OrderService, r: &OrderRequest, step: &str, status: St
         order: r.order,
         lines,
     };
-    until_acked(svc, to, &msg, RETRIED).await.is_some()
+    svc.deliver(to, &msg, RETRIED).await.is_some()
 }
 
 /// Refund the card's capture by its charge id (resolving a capture of unknown outcome
@@ -115,7 +114,8 @@ async fn refund_card(svc: &OrderService, r: &OrderRequest, status: StepStatus) -
             order: r.order,
             amount: r.amount,
         };
-        return until_acked(svc, payment::HOST, &Msg::Pay { key, call }, RETRIED)
+        return svc
+            .deliver(payment::HOST, &Msg::Pay { key, call }, RETRIED)
             .await
             .is_some();
     }
@@ -134,7 +134,7 @@ async fn refund_card(svc: &OrderService, r: &OrderRequest, status: StepStatus) -
         charge,
         amount: r.amount,
     };
-    until_acked(svc, payment::HOST, &Msg::Pay { key, call }, RETRIED)
+    svc.deliver(payment::HOST, &Msg::Pay { key, call }, RETRIED)
         .await
         .is_some()
 }

@@ -3,7 +3,6 @@
 //! Pending → Confirmed. A participant out of reach past the budget leaves the saga to the
 //! scheduler, which completes it from its log.
 
-use super::deliver::until_acked;
 use super::steps::stock_lines;
 use crate::services::order::OrderService;
 use crate::wire::{Msg, OrderRequest, Outcome};
@@ -14,7 +13,7 @@ pub(super) async fn confirm_order(svc: &OrderService, r: &OrderRequest) -> bool 
         order: r.order,
         lines: stock_lines(r),
     };
-    if until_acked(svc, "stock", &msg, None).await.is_none() {
+    if svc.deliver("stock", &msg, None).await.is_none() {
         return false;
     }
     svc.ctx.crash_point("saga.after_confirm_stock").await;

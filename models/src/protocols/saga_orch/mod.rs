@@ -31,7 +31,8 @@
 //! gateway, never assumed failed; a compensatable step of unknown outcome is compensated. A
 //! refusal starts the compensation (`compensate`) of every started step in reverse; the order
 //! ends Cancelled only when every compensation is acknowledged. Requests that must get
-//! through are delivered within a budget (`deliver`), then handed to the scheduler.
+//! through are delivered within the order service's budget ([`OrderService::deliver`]), then
+//! handed to the scheduler.
 //!
 //! Participants (`participant`) fence every order: a compensation that finds nothing fences
 //! it cancelled, so a forward step landing late is refused; the capture's key is claimed by
@@ -56,7 +57,6 @@ use crate::wire::OrderRequest;
 
 mod compensate;
 mod complete;
-mod deliver;
 pub mod log;
 pub mod participant;
 mod pivot;

@@ -1,9 +1,7 @@
-//! Delivering a confirm or cancel: sent until the participant acknowledges it, within a
-//! budget. A participant that stays out of reach longer (a fault may last 24 s) is left to the
-//! pending-order scheduler, which delivers the recorded decision again later — nothing is
-//! given up, only handed over.
-
-use dtx_sim::CallPolicy;
+//! Delivering a confirm or cancel: sent until the participant acknowledges it, within the
+//! order service's delivery budget ([`OrderService::deliver`]); a participant out of reach
+//! longer is left to the pending-order scheduler, which delivers the recorded decision again
+//! later. The card's settlement claims the authorization's key first.
 
 use crate::services::order::OrderService;
 use crate::services::payment;
@@ -12,30 +10,10 @@ use crate::wire::{Msg, OrderRequest};
 
 use super::try_phase::authorize;
 
-/// The first attempt; after it, [`BUDGET`].
-const FIRST: CallPolicy = CallPolicy {
-    timeout_ms: 1_000,
-    attempts: 1,
-    backoff_ms: 0,
-    max_backoff_ms: 0,
-};
-
-/// Retries after the first attempt: about 10 s, then the scheduler takes over.
-const BUDGET: CallPolicy = CallPolicy {
-    timeout_ms: 1_000,
-    attempts: 5,
-    backoff_ms: 300,
-    max_backoff_ms: 2_000,
-};
-
-/// Send `msg` to `to` until acknowledged (any answer is an acknowledgement): the answer, or
-/// None if the budget ran out.
+/// Send `msg` to `to` until acknowledged (any answer is an acknowledgement), within the order
+/// service's delivery budget: the answer, or None if the budget ran out.
 pub(super) async fn until_acked(svc: &OrderService, to: &str, msg: &Msg) -> Option<Msg> {
-    if let Ok(reply) = svc.net.call(to, msg, &FIRST).await {
-        return Some(reply);
-    }
-    svc.ctx.probe("tcc.phase2_retry");
-    svc.net.call(to, msg, &BUDGET).await.ok()
+    svc.deliver(to, msg, Some("tcc.phase2_retry")).await
 }
 
 /// Capture (`confirm`) or void the card's authorization: claim the authorization's key first
