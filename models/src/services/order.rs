@@ -102,6 +102,33 @@ pub struct Memory {
     pub saga_logs: BTreeMap<u64, SagaLog>,
 }
 
+/// A task of this incarnation drives an order: schedulers leave the order alone while the
+/// claim lives (it ends with the task, or with the incarnation).
+pub struct Driving {
+    memory: Rc<RefCell<Memory>>,
+    order: u64,
+}
+
+impl Driving {
+    /// Claim `order`, unless a task drives it already.
+    pub fn claim(svc: &OrderService, order: u64) -> Option<Driving> {
+        svc.memory
+            .borrow_mut()
+            .driving
+            .insert(order)
+            .then(|| Driving {
+                memory: svc.memory.clone(),
+                order,
+            })
+    }
+}
+
+impl Drop for Driving {
+    fn drop(&mut self) {
+        self.memory.borrow_mut().driving.remove(&self.order);
+    }
+}
+
 impl Memory {
     /// Empty memory; its decision log reports to `journal`.
     pub fn new(journal: Journal) -> Self {

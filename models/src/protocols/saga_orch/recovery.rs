@@ -6,13 +6,11 @@
 //! With [`super::log::BUG_NO_LOG`] there is no log to resume from: a restart forgets the
 //! sagas under way, and the scheduler knows only the ones this incarnation remembers.
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use super::log::{self, BUG_NO_LOG};
 use super::run;
-use crate::services::order::{pending, Memory, OrderService};
+use crate::services::order::{pending, Driving, OrderService};
 use crate::wire::OrderRequest;
 
 /// How often the scheduler looks at pending orders.
@@ -63,31 +61,4 @@ pub(super) async fn resume(svc: OrderService, r: OrderRequest) {
         None => log::begin(&svc, r.order),
     };
     run(&svc, &r, saga).await;
-}
-
-/// A task of this incarnation drives a saga: the scheduler leaves it alone while the claim
-/// lives.
-pub(super) struct Driving {
-    memory: Rc<RefCell<Memory>>,
-    order: u64,
-}
-
-impl Driving {
-    /// Claim `order`, unless a task drives it already.
-    pub(super) fn claim(svc: &OrderService, order: u64) -> Option<Driving> {
-        svc.memory
-            .borrow_mut()
-            .driving
-            .insert(order)
-            .then(|| Driving {
-                memory: svc.memory.clone(),
-                order,
-            })
-    }
-}
-
-impl Drop for Driving {
-    fn drop(&mut self) {
-        self.memory.borrow_mut().driving.remove(&self.order);
-    }
 }

@@ -40,13 +40,12 @@
 //! (#7), [`BUG_REDECIDE_AFTER_RESTART`] (#8), [`BUG_FENCE_OUTSIDE_TX`] (#9),
 //! [`BUG_NO_PENDING_RECOVERY`] (#10), [`BUG_TOLD_BEFORE_DURABLE`] (#27).
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
 use crate::knobs::BugKnob;
-use crate::services::order::{Flow, Memory, OrderService};
+use crate::services::order::{Driving, Flow, OrderService};
 use crate::system::{ProtocolSpec, Uses};
 use crate::wire::{OrderRequest, Outcome, Status};
 
@@ -237,32 +236,5 @@ async fn told_before_durable(svc: &OrderService, r: &OrderRequest, tried: Result
     }
     if decide(svc, r.order, confirm).is_some() {
         svc.settle(r.order, told);
-    }
-}
-
-/// A task of this incarnation drives an order: the scheduler leaves the order alone while the
-/// claim lives.
-struct Driving {
-    memory: Rc<RefCell<Memory>>,
-    order: u64,
-}
-
-impl Driving {
-    /// Claim `order`, unless a task drives it already.
-    fn claim(svc: &OrderService, order: u64) -> Option<Driving> {
-        svc.memory
-            .borrow_mut()
-            .driving
-            .insert(order)
-            .then(|| Driving {
-                memory: svc.memory.clone(),
-                order,
-            })
-    }
-}
-
-impl Drop for Driving {
-    fn drop(&mut self) {
-        self.memory.borrow_mut().driving.remove(&self.order);
     }
 }

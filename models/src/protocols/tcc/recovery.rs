@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use super::decide::{decide, redecide};
+use super::finish;
 use super::try_phase::try_all;
-use super::{finish, Driving};
+use crate::services::order::Driving;
 use crate::services::order::{pending, OrderService};
 use crate::wire::OrderRequest;
 
