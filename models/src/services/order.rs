@@ -183,6 +183,30 @@ impl OrderService {
         self.net.call(to, msg, &DELIVERY_BUDGET).await.ok()
     }
 
+    /// Pending orders no task of this incarnation drives, that `keep` accepts and that were
+    /// already undriven at the last look (`seen`, updated here): what a protocol's scheduler
+    /// drives again. Two looks, so an order between two steps of its task is left alone.
+    pub fn overdue(
+        &self,
+        seen: &mut Vec<u64>,
+        keep: impl Fn(&OrderRequest) -> bool,
+    ) -> Vec<OrderRequest> {
+        let undriven: Vec<OrderRequest> = self
+            .db
+            .read(pending)
+            .into_iter()
+            .filter(|r| !self.memory.borrow().driving.contains(&r.order))
+            .filter(|r| keep(r))
+            .collect();
+        let overdue = undriven
+            .iter()
+            .filter(|r| seen.contains(&r.order))
+            .cloned()
+            .collect();
+        *seen = undriven.iter().map(|r| r.order).collect();
+        overdue
+    }
+
     /// Call `to` until it answers.
     pub async fn call_until_answered(&self, to: &str, msg: &Msg) -> Msg {
         loop {

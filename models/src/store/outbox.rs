@@ -46,18 +46,7 @@ impl<P: Clone> Outbox<P> {
     /// Add a row (call inside the same disk write as the business commit).
     pub fn push(&mut self, topic: &str, key: u64, payload: P) -> u64 {
         let seq = self.next;
-        self.next += 1;
-        self.rows.insert(
-            seq,
-            OutboxRow {
-                seq,
-                topic: topic.to_string(),
-                key,
-                payload,
-                sent: false,
-                publishes: 0,
-            },
-        );
+        self.insert(seq, topic, key, payload);
         seq
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::log::{self, BUG_NO_LOG};
 use super::run;
-use crate::services::order::{pending, Driving, OrderService};
+use crate::services::order::{Driving, OrderService};
 use crate::wire::OrderRequest;
 
 /// How often the scheduler looks at pending orders.
@@ -29,19 +29,9 @@ pub(super) async fn scheduler(svc: OrderService) {
     let mut seen: Vec<u64> = Vec::new();
     loop {
         svc.ctx.sleep(Duration::from_millis(EVERY_MS)).await;
-        let undriven: Vec<OrderRequest> = svc
-            .db
-            .read(pending)
-            .into_iter()
-            .filter(|r| !svc.memory.borrow().driving.contains(&r.order))
-            .filter(|r| !svc.knobs.on(BUG_NO_LOG) || log::load(&svc, r.order).is_some())
-            .collect();
-        let overdue: Vec<OrderRequest> = undriven
-            .iter()
-            .filter(|r| seen.contains(&r.order))
-            .cloned()
-            .collect();
-        seen = undriven.iter().map(|r| r.order).collect();
+        let overdue = svc.overdue(&mut seen, |r| {
+            !svc.knobs.on(BUG_NO_LOG) || log::load(&svc, r.order).is_some()
+        });
         for r in overdue {
             svc.ctx.spawn(resume(svc.clone(), r));
         }

@@ -11,7 +11,7 @@ use super::decide::{decide, redecide};
 use super::finish;
 use super::try_phase::try_all;
 use crate::services::order::Driving;
-use crate::services::order::{pending, OrderService};
+use crate::services::order::OrderService;
 use crate::wire::OrderRequest;
 
 /// Bug knob (#8): recovery decides again instead of reading the recorded decision — it tries
@@ -37,18 +37,7 @@ pub(super) async fn scheduler(svc: OrderService) {
     let mut seen: Vec<u64> = Vec::new();
     loop {
         svc.ctx.sleep(Duration::from_millis(EVERY_MS)).await;
-        let undriven: Vec<OrderRequest> = svc
-            .db
-            .read(pending)
-            .into_iter()
-            .filter(|r| !svc.memory.borrow().driving.contains(&r.order))
-            .collect();
-        let overdue: Vec<OrderRequest> = undriven
-            .iter()
-            .filter(|r| seen.contains(&r.order))
-            .cloned()
-            .collect();
-        seen = undriven.iter().map(|r| r.order).collect();
+        let overdue = svc.overdue(&mut seen, |_| true);
         for r in overdue {
             svc.ctx.probe("tcc.pending_recovered");
             svc.ctx.spawn(redrive(svc.clone(), r, false));

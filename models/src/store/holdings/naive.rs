@@ -61,17 +61,10 @@ pub fn reserve_unfenced_in(
     order: u64,
     lines: &[(u32, i64)],
 ) -> Result<Answer, DbError> {
-    match db.get_for_update(txn, &Row::Fence(order))? {
-        None | Some(fence::CANCELLED) => {}
-        Some(_) => return Ok(Answer::Replayed),
-    }
-    if let Some(refusal) = shortage(db, txn, order, lines)? {
-        return Ok(Answer::Refused(refusal));
-    }
-    reserve_lines(db, txn, order, lines)?;
-    db.put(txn, Row::Fence(order), fence::RESERVED)?;
-    effect(db, txn, order, Op::Try)?;
-    Ok(Answer::Done)
+    forward_unfenced_in(db, txn, order, lines, |db, txn, order, lines| {
+        reserve_lines(db, txn, order, lines)?;
+        db.put(txn, Row::Fence(order), fence::RESERVED)
+    })
 }
 
 /// A take that does not heed a compensation's fence: after a compensation (an empty one
@@ -82,6 +75,17 @@ pub fn take_unfenced_in(
     order: u64,
     lines: &[(u32, i64)],
 ) -> Result<Answer, DbError> {
+    forward_unfenced_in(db, txn, order, lines, take_lines)
+}
+
+/// A forward step (`apply`) that heeds no cancel fence, only a replay of itself.
+fn forward_unfenced_in(
+    db: &mut HoldingsDb,
+    txn: TxnId,
+    order: u64,
+    lines: &[(u32, i64)],
+    apply: impl FnOnce(&mut HoldingsDb, TxnId, u64, &[(u32, i64)]) -> Result<(), DbError>,
+) -> Result<Answer, DbError> {
     match db.get_for_update(txn, &Row::Fence(order))? {
         None | Some(fence::CANCELLED) => {}
         Some(_) => return Ok(Answer::Replayed),
@@ -89,7 +93,7 @@ pub fn take_unfenced_in(
     if let Some(refusal) = shortage(db, txn, order, lines)? {
         return Ok(Answer::Refused(refusal));
     }
-    take_lines(db, txn, order, lines)?;
+    apply(db, txn, order, lines)?;
     effect(db, txn, order, Op::Try)?;
     Ok(Answer::Done)
 }
