@@ -232,21 +232,14 @@ async fn receive_loop<M: Message>(inner: Rc<Inner<M>>) {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let next = host.released.borrow_mut().pop_front();
-        let (bytes, released) = match next {
-            Some((_, bytes, released)) => (bytes, released),
+        let (bytes, released, from_socket) = match next {
+            Some((_, bytes, released)) => (bytes, released, false),
             None => {
                 tokio::select! {
                     biased;
                     _ = host.wake.notified() => continue,
                     r = inner.socket.recv_from(&mut buf) => match r {
-                        Ok((n, _)) => {
-                            let bytes = buf[..n].to_vec();
-                            match decode_header(&bytes) {
-                                // A copy that already reached this incarnation at restart.
-                                Some((h, _)) if !engine.off_wire(h.to, h.uid) => continue,
-                                _ => (bytes, false),
-                            }
-                        }
+                        Ok((n, _)) => (buf[..n].to_vec(), false, true),
                         Err(_) => continue,
                     },
                 }
@@ -255,6 +248,9 @@ async fn receive_loop<M: Message>(inner: Rc<Inner<M>>) {
         let Some((header, body)) = decode_header(&bytes) else {
             continue;
         };
+        if from_socket && !engine.off_wire(header.to, header.uid) {
+            continue; // a copy that already reached this incarnation at restart
+        }
         // A paused host takes no delivery until it resumes.
         host.gate().await;
         match engine.on_arrival(&header, released) {
