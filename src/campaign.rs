@@ -421,6 +421,11 @@ pub fn summary_md(r: &Report) -> String {
     s
 }
 
+/// Worker threads by default: every core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// A stop flag set by Ctrl-C.
 pub fn ctrl_c_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));

@@ -1,0 +1,98 @@
+//! The main job (`dtx` with no command): 1,000 seeds of every registered protocol, one table
+//! row each; exit 1 on any failure of a non-baseline protocol or a baseline that stays clean.
+
+use std::sync::atomic::AtomicBool;
+
+use dtx_sim::SimConfig;
+
+use crate::campaign::{self, default_jobs, Shard, Spec};
+use crate::exit::{verdict, Outcome, Usage};
+use crate::registry::{self, Target};
+
+/// Seeds per protocol in the main job.
+const MAIN_JOB_SEEDS: u64 = 1000;
+
+pub fn execute() -> Outcome {
+    let stop = AtomicBool::new(false);
+    let config = SimConfig::default();
+    println!(
+        "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9} {:>9} {:>9}",
+        "protocol",
+        "seeds",
+        "failed",
+        "violations by invariant",
+        "probes",
+        "crash pts",
+        "unsettled",
+        "no-fault",
+        "seeds/s"
+    );
+    let mut ok = true;
+    for p in registry::protocols() {
+        let spec = Spec {
+            target: Target {
+                protocol: p,
+                bug: None,
+            },
+            start: 0,
+            seeds: Some(MAIN_JOB_SEEDS),
+            duration: None,
+            jobs: default_jobs(),
+            shard: Shard { index: 0, count: 1 },
+            out: None,
+            verbose: false,
+        };
+        let r = campaign::campaign(&spec, &config, &stop)
+            .map_err(|e| Usage(format!("campaign failed: {e}")))?;
+        let by: Vec<String> = r
+            .violations_by_invariant
+            .iter()
+            .map(|(k, n)| format!("{k}:{n}"))
+            .collect();
+        let reached = r.probes.values().filter(|n| **n > 0).count();
+        let hit = r.crash_points.len() - r.crash_points_never_hit.len();
+        println!(
+            "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9} {:>9} {:>9.0}{}",
+            p.name,
+            r.runs,
+            r.failed,
+            if by.is_empty() {
+                "-".into()
+            } else {
+                by.join(" ")
+            },
+            format!("{reached}/{}", r.probes.len()),
+            format!("{hit}/{}", r.crash_points.len()),
+            r.coverage.unsettled_runs,
+            r.coverage.runs_without_fault_effect,
+            r.seeds_per_sec,
+            if p.baseline {
+                "  (baseline: violations expected)"
+            } else {
+                ""
+            }
+        );
+        if p.baseline && r.failed == 0 {
+            // A baseline that stops failing means the faults stopped biting (or the checkers
+            // went blind): the main job is not green on that.
+            ok = false;
+            println!(
+                "  BASELINE CLEAN: {} showed no violation in {} seeds; the harness would miss what it exists to find",
+                p.name, r.runs
+            );
+        }
+        if !p.baseline && r.failed > 0 {
+            ok = false;
+            for f in &r.failures {
+                println!(
+                    "  FAIL seed {} {}: {}\n    reproduce: {}",
+                    f.seed,
+                    f.invariants.join(", "),
+                    f.detail,
+                    f.repro
+                );
+            }
+        }
+    }
+    Ok(verdict(ok))
+}
