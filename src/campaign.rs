@@ -208,7 +208,7 @@ pub fn campaign(spec: &Spec, config: &SimConfig, stop: &AtomicBool) -> std::io::
             if plan.is_some() && spec.verbose {
                 let f = failures.last().expect("just pushed");
                 bar.suspend(|| {
-                    println!(
+                    crate::outln!(
                         "FAIL seed {} {}: {}\n  case: {}\n  reproduce: {}",
                         f.seed,
                         f.invariants.join(", "),

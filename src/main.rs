@@ -1,12 +1,16 @@
 //! `dtx`: the front door of dtxsim. See DESIGN.md's command contract and `dtx --help`.
 //! This file only parses and dispatches; each command lives in `commands/`.
 
+// Standard output goes through `out!`/`outln!`, which a closed pipe cannot crash.
+#![deny(clippy::print_stdout)]
+
 mod campaign;
 mod case;
 mod commands;
 mod coverage;
 mod demo;
 mod exit;
+mod out;
 mod registry;
 mod show;
 mod shrink;

@@ -181,14 +181,26 @@ impl Target {
         (self.protocol.make)(self.bug)
     }
 
-    /// The one-line reproduction of `seed`.
-    pub fn repro(&self, seed: Seed) -> String {
+    /// The target's arguments: `--protocol P --seed S [--bug B]`.
+    fn args(&self, seed: Seed) -> String {
         let bug = self
             .bug
             .map(|b| format!(" --bug {}", b.name))
             .unwrap_or_default();
+        format!("--protocol {} --seed {seed}{bug}", self.protocol.name)
+    }
+
+    /// The one-line reproduction of `seed` (inside the checkout: `cargo run --release --`
+    /// in place of `dtx`).
+    pub fn repro(&self, seed: Seed) -> String {
+        format!("dtx run {}", self.args(seed))
+    }
+
+    /// The next step after a reproduction: shrink `seed` to a minimal case file.
+    pub fn shrink_line(&self, seed: Seed) -> String {
         format!(
-            "cargo run --release -- run --protocol {} --seed {seed}{bug}",
+            "dtx shrink {} --out {}-{seed}.json",
+            self.args(seed),
             self.protocol.name
         )
     }
@@ -224,7 +236,11 @@ mod tests {
         let t = Target::find("demo-transfer", Some("demo-no-idempotency")).unwrap();
         assert_eq!(
             t.repro(Seed(0x5eed)),
-            "cargo run --release -- run --protocol demo-transfer --seed 0x5eed --bug demo-no-idempotency"
+            "dtx run --protocol demo-transfer --seed 0x5eed --bug demo-no-idempotency"
+        );
+        assert_eq!(
+            t.shrink_line(Seed(0x5eed)),
+            "dtx shrink --protocol demo-transfer --seed 0x5eed --bug demo-no-idempotency --out demo-transfer-0x5eed.json"
         );
     }
 }

@@ -18,7 +18,7 @@ pub fn report_json(target: &Target, r: &RunReport) -> serde_json::Value {
 
 /// The run's report as text: one line, then each violation and the reproduction line.
 pub fn print_report(target: &Target, r: &RunReport) {
-    println!(
+    crate::outln!(
         "{target} seed {}: trace {:#018x}, {} ms simulated, sent {} delivered {} dropped {} duplicated {} held {} crashes {}{}",
         r.seed,
         r.trace_hash,
@@ -36,9 +36,10 @@ pub fn print_report(target: &Target, r: &RunReport) {
         }
     );
     for v in &r.violations {
-        println!("  VIOLATION {} at {}ms: {}", v.invariant, v.at_ms, v.detail);
+        crate::outln!("  VIOLATION {} at {}ms: {}", v.invariant, v.at_ms, v.detail);
     }
     if !r.violations.is_empty() {
-        println!("  reproduce: {}", target.repro(r.seed));
+        crate::outln!("  reproduce: {}", target.repro(r.seed));
+        crate::outln!("  shrink:    {}", target.shrink_line(r.seed));
     }
 }

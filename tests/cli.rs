@@ -50,9 +50,7 @@ fn a_violation_exits_1_and_carries_its_reproduction_line() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("VIOLATION"), "{out}");
     assert!(
-        out.contains(&format!(
-            "cargo run --release -- run --protocol {P} --seed 0x10 --bug {BUG}"
-        )),
+        out.contains(&format!("dtx run --protocol {P} --seed 0x10 --bug {BUG}")),
         "{out}"
     );
 }
@@ -205,17 +203,17 @@ fn jobs_and_shards(target: (&str, &str)) {
         runs += r["runs"].as_u64().unwrap();
         for f in r["failures"].as_array().unwrap() {
             assert!(
-                union.insert(f["seed"].as_u64().unwrap()),
+                union.insert(f["seed"].as_str().unwrap().to_string()),
                 "a seed in two shards"
             );
         }
     }
     assert_eq!(runs, 60, "the shards ran every seed exactly once");
-    let all: std::collections::BTreeSet<u64> = one["failures"]
+    let all: std::collections::BTreeSet<String> = one["failures"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["seed"].as_u64().unwrap())
+        .map(|f| f["seed"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(
         union, all,
@@ -298,7 +296,7 @@ fn shrink_makes_a_smaller_case_that_still_fails_the_same_way_and_replays() {
 fn first_failing_seed(target: (&str, &str)) -> String {
     let d = tempfile::tempdir().unwrap();
     let r = campaign(d.path(), target, &["--seeds", "200"]);
-    r["failures"][0]["seed"].as_u64().unwrap().to_string()
+    r["failures"][0]["seed"].as_str().unwrap().to_string()
 }
 
 fn shrinks((p, bug): (&str, &str), seed: &str) {

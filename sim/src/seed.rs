@@ -13,10 +13,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::Fnv64;
 
-/// The seed of one run. Prints as `0x`-prefixed hex; parses from decimal or `0x` hex.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// The seed of one run. Prints as `0x`-prefixed hex; parses from decimal or `0x` hex. In JSON
+/// it is a hex string (`"0x5eed"`): a 64-bit integer loses precision in JavaScript tools. An
+/// integer is still read, so older case files load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Seed(pub u64);
+
+impl Serialize for Seed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Seed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Text(String),
+            Number(u64),
+        }
+        match Given::deserialize(d)? {
+            Given::Number(n) => Ok(Seed(n)),
+            Given::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
 
 impl fmt::Display for Seed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -24,12 +46,25 @@ impl fmt::Display for Seed {
     }
 }
 
-/// A seed that is neither decimal nor `0x` hex.
+/// A seed that is neither decimal nor `0x` hex, or does not fit 64 bits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("malformed seed '{input}': expected a decimal number or 0x-prefixed hex (e.g. 42 or 0x2a)")]
-pub struct SeedParseError {
-    /// What was given.
-    pub input: String,
+pub enum SeedParseError {
+    /// Not a number.
+    #[error(
+        "malformed seed '{input}': expected a decimal number or 0x-prefixed hex (e.g. 42 or 0x2a)"
+    )]
+    Malformed {
+        /// What was given.
+        input: String,
+    },
+    /// A number outside 0 ..= 2^64 - 1.
+    #[error(
+        "seed '{input}' is out of range: seeds are 0 to 18446744073709551615 (0xffffffffffffffff)"
+    )]
+    OutOfRange {
+        /// What was given.
+        input: String,
+    },
 }
 
 impl FromStr for Seed {
@@ -41,8 +76,22 @@ impl FromStr for Seed {
             Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
             None => t.replace('_', "").parse::<u64>(),
         };
-        parsed.map(Seed).map_err(|_| SeedParseError {
-            input: s.to_string(),
+        parsed.map(Seed).map_err(|e| {
+            let input = s.to_string();
+            let digits = t.trim_start_matches(['-', '+']);
+            let numeric = !digits.is_empty()
+                && (digits.chars().all(|c| c.is_ascii_digit() || c == '_')
+                    || digits
+                        .strip_prefix("0x")
+                        .or_else(|| digits.strip_prefix("0X"))
+                        .is_some_and(|h| {
+                            !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit() || c == '_')
+                        }));
+            if numeric && (t.starts_with('-') || *e.kind() == std::num::IntErrorKind::PosOverflow) {
+                SeedParseError::OutOfRange { input }
+            } else {
+                SeedParseError::Malformed { input }
+            }
         })
     }
 }
@@ -117,8 +166,28 @@ mod tests {
         assert_eq!(Seed(0x5eed).to_string(), "0x5eed");
         let err = "0xzz".parse::<Seed>().unwrap_err();
         assert!(err.to_string().contains("'0xzz'"), "{err}");
-        assert!("-1".parse::<Seed>().is_err());
         assert!("".parse::<Seed>().is_err());
+        for big in ["-1", "18446744073709551616", "0x1_0000_0000_0000_0000"] {
+            let e = big.parse::<Seed>().unwrap_err();
+            assert!(matches!(e, SeedParseError::OutOfRange { .. }), "{big}: {e}");
+            assert!(e.to_string().contains("out of range"), "{e}");
+        }
+        assert_eq!(
+            "18446744073709551615".parse::<Seed>().unwrap(),
+            Seed(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn seeds_are_hex_strings_in_json_and_integers_still_load() {
+        let s = Seed(u64::MAX);
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"0xffffffffffffffff\"");
+        assert_eq!(
+            serde_json::from_str::<Seed>("\"0x5eed\"").unwrap(),
+            Seed(0x5eed)
+        );
+        assert_eq!(serde_json::from_str::<Seed>("24301").unwrap(), Seed(0x5eed));
+        assert!(serde_json::from_str::<Seed>("\"-1\"").is_err());
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub fn execute(a: Args) -> Outcome {
                 a.out.display()
             ))
         })?;
-        print!("{}", campaign::summary_md(&report));
+        crate::out!("{}", campaign::summary_md(&report));
         clean &= report.failed == 0;
         if report.interrupted {
             return Ok(ExitCode::from(130));

@@ -15,7 +15,7 @@ const MAIN_JOB_SEEDS: u64 = 1000;
 pub fn execute() -> Outcome {
     let stop = AtomicBool::new(false);
     let config = SimConfig::default();
-    println!(
+    crate::outln!(
         "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9} {:>9} {:>9}",
         "protocol",
         "seeds",
@@ -51,7 +51,7 @@ pub fn execute() -> Outcome {
             .collect();
         let reached = r.probes.values().filter(|n| **n > 0).count();
         let hit = r.crash_points.len() - r.crash_points_never_hit.len();
-        println!(
+        crate::outln!(
             "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9} {:>9} {:>9.0}{}",
             p.name,
             r.runs,
@@ -76,7 +76,7 @@ pub fn execute() -> Outcome {
             // A baseline that stops failing means the faults stopped biting (or the checkers
             // went blind): the main job is not green on that.
             ok = false;
-            println!(
+            crate::outln!(
                 "  BASELINE CLEAN: {} showed no violation in {} seeds; the harness would miss what it exists to find",
                 p.name, r.runs
             );
@@ -84,7 +84,7 @@ pub fn execute() -> Outcome {
         if !p.baseline && r.failed > 0 {
             ok = false;
             for f in &r.failures {
-                println!(
+                crate::outln!(
                     "  FAIL seed {} {}: {}\n    reproduce: {}",
                     f.seed,
                     f.invariants.join(", "),

@@ -48,14 +48,17 @@ pub fn execute(a: Args) -> Outcome {
     }
     let all = rows.iter().all(|r| r["detected"] == true);
     if json {
-        println!("{}", serde_json::Value::Array(rows));
+        crate::outln!("{}", serde_json::Value::Array(rows));
     } else {
-        println!(
+        crate::outln!(
             "{:<16} {:<28} {:>8} {:>9} invariant",
-            "protocol", "bug", "seeds", "wall ms"
+            "protocol",
+            "bug",
+            "seeds",
+            "wall ms"
         );
         for r in &rows {
-            println!(
+            crate::outln!(
                 "{:<16} {:<28} {:>8} {:>9} {}",
                 r["protocol"].as_str().unwrap_or(""),
                 r["bug"].as_str().unwrap_or(""),

@@ -18,8 +18,8 @@ pub fn execute(a: Args) -> Outcome {
     let r = case.replay(&target, &SimConfig::default());
     print_report(&target, &r.report);
     match case.verdict(&r) {
-        Ok(()) => println!("  as the case expects"),
-        Err(why) => println!("  NOT as the case expects: {why}"),
+        Ok(()) => crate::outln!("  as the case expects"),
+        Err(why) => crate::outln!("  NOT as the case expects: {why}"),
     }
     Ok(verdict(r.report.is_clean()))
 }

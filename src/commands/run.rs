@@ -39,8 +39,8 @@ pub fn execute(a: Args) -> Outcome {
         &SimConfig::default(),
     )?;
     if a.trace {
-        print!("{}", r.plan.render(&r.report.bitten));
-        print!("{}", r.trace.timeline());
+        crate::out!("{}", r.plan.render(&r.report.bitten));
+        crate::out!("{}", r.trace.timeline());
     }
     if let Some(path) = a.mermaid {
         let order = a.order;
@@ -51,7 +51,7 @@ pub fn execute(a: Args) -> Outcome {
             .map_err(|e| Usage(format!("cannot write '{}': {e}", path.display())))?;
     }
     if a.json {
-        println!("{}", report_json(&target, &r.report));
+        crate::outln!("{}", report_json(&target, &r.report));
     } else {
         print_report(&target, &r.report);
     }

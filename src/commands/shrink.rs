@@ -28,7 +28,7 @@ pub fn execute(a: Args) -> Outcome {
     let config = SimConfig::default();
     let first = run(&mut *target.scenario(), Start::Seed(seed), &config)?;
     let Some(v) = first.report.violations.first() else {
-        println!("{target} seed {seed} does not fail: nothing to shrink");
+        crate::outln!("{target} seed {seed} does not fail: nothing to shrink");
         return Ok(ExitCode::from(1));
     };
     let invariant = v.invariant.clone();
@@ -48,7 +48,7 @@ pub fn execute(a: Args) -> Outcome {
     case.save(out)
         .map_err(|e| Usage(format!("cannot write '{}': {e}", out.display())))?;
     let items = target.scenario().workload_items();
-    println!(
+    crate::outln!(
         "shrunk {target} seed {seed} ({invariant}) in {} runs: faults {} -> {}, workload items {} -> {}",
         shrunk.runs,
         first.plan.faults.len(),
@@ -56,9 +56,9 @@ pub fn execute(a: Args) -> Outcome {
         items,
         items - case.plan.skip.len() as u32
     );
-    print!("{}", case.plan);
-    println!(
-        "case written to {}; replay: cargo run --release -- replay {}",
+    crate::out!("{}", case.plan);
+    crate::outln!(
+        "case written to {}; replay: dtx replay {}",
         out.display(),
         out.display()
     );
