@@ -1,9 +1,53 @@
-//! How one run is shown: the one-line text report with its violations and reproduction line,
-//! and the JSON report of the command contract.
+//! How one run is shown, by `run` and `replay` alike: the one-line text report with its
+//! violations and reproduction lines, the JSON report of the command contract, the plan and
+//! trace timeline (`--trace`), and the Mermaid sequence diagram (`--mermaid`, `--order`).
 
-use dtx_sim::RunReport;
+use std::path::PathBuf;
 
+use dtx_sim::{Run, RunReport};
+
+use crate::exit::Usage;
 use crate::registry::Target;
+
+/// How to show a run (flattened into `run` and `replay`).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct ShowArgs {
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the plan and the trace timeline.
+    #[arg(long)]
+    pub trace: bool,
+    /// Write the run as a Mermaid sequence diagram to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub mermaid: Option<PathBuf>,
+    /// With --mermaid: only the messages about this order id (order-system protocols).
+    #[arg(long, value_name = "ID")]
+    pub order: Option<u64>,
+}
+
+/// Show `r` (a run of `target`) as `args` ask.
+pub fn show(target: &Target, r: &Run, args: &ShowArgs) -> Result<(), Usage> {
+    if args.trace {
+        crate::out!("{}", r.plan.render(&r.report.bitten));
+        crate::out!("{}", r.trace.timeline());
+    }
+    if let Some(path) = &args.mermaid {
+        let about = args
+            .order
+            .map(|o| move |label: &str| dtx_models::wire::mentions_order(label, o));
+        let text =
+            dtx_sim::mermaid::render(&r.trace, about.as_ref().map(|f| f as &dyn Fn(&str) -> bool));
+        std::fs::write(path, text)
+            .map_err(|e| Usage(format!("cannot write '{}': {e}", path.display())))?;
+    }
+    if args.json {
+        crate::outln!("{}", report_json(target, &r.report));
+    } else {
+        print_report(target, &r.report);
+    }
+    Ok(())
+}
 
 /// The run's report as one JSON object (the command contract's fields).
 pub fn report_json(target: &Target, r: &RunReport) -> serde_json::Value {
