@@ -1,6 +1,8 @@
 //! Case files: a failing (or passing) run kept as JSON — protocol, bug, seed, the explicit
 //! plan, and what it must do on replay. `dtx shrink` writes them, campaigns save every failure
-//! as one the moment it is found, `dtx replay` and the corpus test re-run them.
+//! as one the moment it is found, `dtx replay`, `dtx run --case` and the corpus test re-run
+//! them. A case file carries `"schema": "dtx.case/1"` (files without it are read as that) and
+//! its seeds as hex strings.
 
 use std::path::Path;
 
@@ -17,6 +19,17 @@ pub struct Expect {
     /// The invariant it must violate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invariant: Option<String>,
+}
+
+/// The schema a case file declares (a file without one is read as this schema).
+pub const SCHEMA: &str = "dtx.case/1";
+
+/// A case as written: the schema first, then the case's fields.
+#[derive(Serialize)]
+struct Tagged<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    case: &'a Case,
 }
 
 /// A replayable case.
@@ -57,6 +70,13 @@ impl Case {
             path: shown.clone(),
             err,
         };
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        match value.get("schema") {
+            None => {}
+            Some(serde_json::Value::String(s)) if s == SCHEMA => {}
+            Some(other) => return Err(invalid(format!("schema {other} is not \"{SCHEMA}\""))),
+        }
         let case: Case = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
         let target = Target::find(&case.protocol, case.bug.as_deref())
             .map_err(|e| invalid(e.to_string()))?;
@@ -66,12 +86,29 @@ impl Case {
         Ok((case, target))
     }
 
+    /// The case as the text of its file.
+    pub fn to_json(&self) -> String {
+        let tagged = Tagged {
+            schema: SCHEMA,
+            case: self,
+        };
+        serde_json::to_string_pretty(&tagged).expect("cases serialize") + "\n"
+    }
+
     /// Write the case atomically (a crash mid-write leaves no half file).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let tmp = path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(self).expect("cases serialize");
-        std::fs::write(&tmp, text + "\n")?;
+        std::fs::write(&tmp, self.to_json())?;
         std::fs::rename(&tmp, path)
+    }
+
+    /// What the case expects, in words: `must fail with atomic-commit`, `must pass`.
+    pub fn expectation(&self) -> String {
+        match (&self.expect.must_fail, &self.expect.invariant) {
+            (false, _) => "must pass".into(),
+            (true, None) => "must fail".into(),
+            (true, Some(inv)) => format!("must fail with {inv}"),
+        }
     }
 
     /// Re-run the case's plan.

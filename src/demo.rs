@@ -19,6 +19,20 @@ const BANKS: [&str; 2] = ["bank-a", "bank-b"];
 const CLIENTS: [&str; 2] = ["client-0", "client-1"];
 const INITIAL: i64 = 1_000;
 const AFTER_WITHDRAW: &str = "bank.after_withdraw_commit";
+const MONEY_CONSERVED: &str = "money-conserved";
+const APPLIED_ONCE: &str = "applied-once";
+
+/// The demo's invariants with their statements, as `dtx list` shows them.
+pub const INVARIANTS: [(&str, &str); 2] = [
+    (
+        MONEY_CONSERVED,
+        "at the end of the run, the two banks' balances add up to what they started with",
+    ),
+    (
+        APPLIED_ONCE,
+        "at the end of the run, each bank's balance is its initial balance plus each transfer it applied, once",
+    ),
+];
 
 /// Messages of the demo.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -115,7 +129,7 @@ impl Scenario for Transfer {
         let mut out = Vec::new();
         if a.0 + b.0 != 2 * INITIAL {
             out.push(Violation::new(
-                "money-conserved",
+                MONEY_CONSERVED,
                 format!(
                     "bank-a {} + bank-b {} = {} ≠ {}",
                     a.0,
@@ -130,7 +144,7 @@ impl Scenario for Transfer {
             let once: i64 = applied.values().sum();
             if *balance != INITIAL + once {
                 out.push(Violation::new(
-                    "applied-once",
+                    APPLIED_ONCE,
                     format!(
                         "{bank}: balance {balance} ≠ {INITIAL} {once:+} (its {} transfers applied once each)",
                         applied.len()

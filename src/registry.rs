@@ -1,5 +1,6 @@
 //! The registry: which protocols `dtx` can run, their bug knobs, the probes their code can
-//! reach, and how to build a scenario for a (protocol, bug) target.
+//! reach, how to build a scenario for a (protocol, bug) target, and how a mistyped name is
+//! answered (the valid names, and the nearest one).
 
 use std::fmt;
 
@@ -24,7 +25,34 @@ pub struct Protocol {
     pub bugs: &'static [Bug],
     /// Every probe its code can reach: a campaign reports those never reached.
     pub probes: fn() -> Vec<String>,
+    /// Which invariants its runs are checked against.
+    pub checks: Checks,
     make: fn(Option<&'static Bug>) -> Box<dyn Scenario>,
+}
+
+/// The invariants a protocol's runs are checked against, besides the engine's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checks {
+    /// The order system's specification (dtx-invariants).
+    OrderSystem,
+    /// The engine demo's two invariants.
+    Demo,
+}
+
+impl Checks {
+    /// Each invariant (name, statement), the engine's (host-panic, …) last.
+    pub fn invariants(self) -> Vec<(&'static str, &'static str)> {
+        let own: Vec<(&'static str, &'static str)> = match self {
+            Checks::OrderSystem => dtx_invariants::Invariant::ALL
+                .iter()
+                .map(|i| (i.name(), i.statement()))
+                .collect(),
+            Checks::Demo => demo::INVARIANTS.to_vec(),
+        };
+        own.into_iter()
+            .chain(dtx_sim::engine_invariants::STATEMENTS)
+            .collect()
+    }
 }
 
 const DRIVER: ProtocolSpec = driver::SPEC;
@@ -39,6 +67,7 @@ static PROTOCOLS: &[Protocol] = &[
         about: "naive baseline: take stock, take points, charge the card, each committed at once; no way back",
         baseline: true,
         bugs: &[],
+        checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&one_pc::SPEC),
         make: |bug| order_system(one_pc::SPEC, bug),
     },
@@ -47,6 +76,7 @@ static PROTOCOLS: &[Protocol] = &[
         about: "XA two-phase commit: prepare order/stock/points, authorize the card; logged decision; recovery",
         baseline: false,
         bugs: two_pc::BUGS,
+        checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&two_pc::SPEC),
         make: |bug| order_system(two_pc::SPEC, bug),
     },
@@ -55,6 +85,7 @@ static PROTOCOLS: &[Protocol] = &[
         about: "try-confirm-cancel: reserve stock, hold points, authorize the card; recorded decision; fence log; recovery on both sides",
         baseline: false,
         bugs: tcc::BUGS,
+        checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&tcc::SPEC),
         make: |bug| order_system(tcc::SPEC, bug),
     },
@@ -63,6 +94,7 @@ static PROTOCOLS: &[Protocol] = &[
         about: "orchestrated saga: reserve stock, spend points, capture the card (the pivot, last); durable saga log; compensation in reverse until acknowledged; resume",
         baseline: false,
         bugs: saga_orch::BUGS,
+        checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&saga_orch::SPEC),
         make: |bug| order_system(saga_orch::SPEC, bug),
     },
@@ -71,14 +103,16 @@ static PROTOCOLS: &[Protocol] = &[
         about: "event-driven saga through the broker: transactional outboxes and polling relays, idempotent consumers (inbox), compensation on failure events, fences against reordered events",
         baseline: false,
         bugs: saga_choreo::BUGS,
+        checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&saga_choreo::SPEC),
         make: |bug| order_system(saga_choreo::SPEC, bug),
     },
     Protocol {
         name: "driver",
-        about: "trivial driver (issue 4): reserve each order's stock, release it, cancel the order",
+        about: "harness self-test: the order system with a trivial flow that reserves each order's stock and points, releases both and cancels the order",
         baseline: false,
         bugs: &[],
+        checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&DRIVER),
         make: |bug| order_system(DRIVER, bug),
     },
@@ -88,9 +122,11 @@ static PROTOCOLS: &[Protocol] = &[
         baseline: false,
         bugs: &[Bug {
             name: "demo-no-idempotency",
+            rows: &[],
             about: "banks apply retried and duplicated requests again",
             breaks: &["applied-once"],
         }],
+        checks: Checks::Demo,
         probes: || demo::PROBES.iter().map(|p| p.to_string()).collect(),
         make: |bug| {
             Box::new(demo::Transfer::new(
@@ -105,17 +141,50 @@ pub fn protocols() -> &'static [Protocol] {
     PROTOCOLS
 }
 
-/// Bad input naming a protocol or bug.
+/// Bad input naming a protocol or bug: the bad name, the nearest valid one (if any is close)
+/// and every valid one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
-    #[error("unknown protocol '{given}'; valid protocols: {valid}")]
-    Protocol { given: String, valid: String },
-    #[error("unknown bug '{given}' for protocol {protocol}; valid bugs: {valid}")]
+    #[error("unknown protocol '{given}'; {}valid protocols: {valid}", did_you_mean(.nearest))]
+    Protocol {
+        given: String,
+        nearest: Option<String>,
+        valid: String,
+    },
+    #[error("unknown bug '{given}' for protocol {protocol}; {}valid bugs: {valid}", did_you_mean(.nearest))]
     Bug {
         given: String,
         protocol: String,
+        nearest: Option<String>,
         valid: String,
     },
+    #[error("bug '{given}' belongs to protocol {owner}, not {protocol}; valid bugs of {protocol}: {valid}")]
+    BugOfAnother {
+        given: String,
+        protocol: String,
+        owner: String,
+        valid: String,
+    },
+}
+
+fn did_you_mean(nearest: &Option<String>) -> String {
+    nearest
+        .as_ref()
+        .map(|n| format!("did you mean '{n}'? "))
+        .unwrap_or_default()
+}
+
+/// The name in `names` nearest to `given`, if it is near enough to be a typo (Jaro similarity
+/// above 0.7, as clap suggests subcommands).
+pub fn nearest<'a>(given: &str, names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut best: Option<(f64, &str)> = None;
+    for name in names {
+        let score = strsim::jaro(given, name);
+        if score > 0.7 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, name));
+        }
+    }
+    best.map(|(_, n)| n.to_string())
 }
 
 /// A protocol, or a protocol with one bug knob turned on.
@@ -143,37 +212,49 @@ impl fmt::Display for Target {
 impl Target {
     /// Look a target up by its CLI names.
     pub fn find(protocol: &str, bug: Option<&str>) -> Result<Target, LookupError> {
+        let names = || PROTOCOLS.iter().map(|p| p.name);
         let p = PROTOCOLS
             .iter()
             .find(|p| p.name == protocol)
             .ok_or_else(|| LookupError::Protocol {
                 given: protocol.to_string(),
-                valid: PROTOCOLS
-                    .iter()
-                    .map(|p| p.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                nearest: nearest(protocol, names()),
+                valid: names().collect::<Vec<_>>().join(", "),
             })?;
-        let bug = match bug {
-            None => None,
-            Some(b) => {
-                Some(
-                    p.bugs
-                        .iter()
-                        .find(|x| x.name == b)
-                        .ok_or_else(|| LookupError::Bug {
-                            given: b.to_string(),
-                            protocol: p.name.to_string(),
-                            valid: if p.bugs.is_empty() {
-                                "(none)".into()
-                            } else {
-                                p.bugs.iter().map(|x| x.name).collect::<Vec<_>>().join(", ")
-                            },
-                        })?,
-                )
-            }
+        let Some(b) = bug else {
+            return Ok(Target {
+                protocol: p,
+                bug: None,
+            });
         };
-        Ok(Target { protocol: p, bug })
+        if let Some(found) = p.bugs.iter().find(|x| x.name == b) {
+            return Ok(Target {
+                protocol: p,
+                bug: Some(found),
+            });
+        }
+        let valid = if p.bugs.is_empty() {
+            "(none)".into()
+        } else {
+            p.bugs.iter().map(|x| x.name).collect::<Vec<_>>().join(", ")
+        };
+        if let Some(owner) = PROTOCOLS
+            .iter()
+            .find(|o| o.bugs.iter().any(|x| x.name == b))
+        {
+            return Err(LookupError::BugOfAnother {
+                given: b.to_string(),
+                protocol: p.name.to_string(),
+                owner: owner.name.to_string(),
+                valid,
+            });
+        }
+        Err(LookupError::Bug {
+            given: b.to_string(),
+            protocol: p.name.to_string(),
+            nearest: nearest(b, p.bugs.iter().map(|x| x.name)),
+            valid,
+        })
     }
 
     /// A fresh scenario of this target.
@@ -206,13 +287,35 @@ impl Target {
     }
 }
 
-/// `--help` text listing protocols and bugs.
+/// The catalogue rows of a knob as printed: `#5, #6` (empty for none).
+pub fn rows(bug: &Bug) -> String {
+    bug.rows
+        .iter()
+        .map(|r| format!("#{r}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `--help` text listing protocols and their bug knobs with catalogue rows.
 pub fn catalogue() -> String {
-    let mut s = String::from("Protocols and bug knobs:\n");
+    let mut s = String::from("Protocols and bug knobs (details: dtx list):\n");
     for p in PROTOCOLS {
-        s.push_str(&format!("  {:<16} {}\n", p.name, p.about));
+        s.push_str(&format!(
+            "  {}{}\n",
+            p.name,
+            if p.baseline { " (baseline)" } else { "" }
+        ));
         for b in p.bugs {
-            s.push_str(&format!("    --bug {:<22} {}\n", b.name, b.about));
+            let rows = rows(b);
+            s.push_str(&format!(
+                "    --bug {}{}\n",
+                b.name,
+                if rows.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({rows})")
+                }
+            ));
         }
     }
     s
@@ -226,6 +329,21 @@ mod tests {
     fn lookups_name_the_bad_value_and_the_valid_choices() {
         let e = Target::find("3pc", None).unwrap_err().to_string();
         assert!(e.contains("'3pc'") && e.contains("demo-transfer"), "{e}");
+        let e = Target::find("tc", None).unwrap_err().to_string();
+        assert!(
+            e.starts_with("unknown protocol 'tc'; did you mean 'tcc'? valid protocols: 1pc, "),
+            "{e}"
+        );
+        let e = Target::find("zzzzzz", None).unwrap_err().to_string();
+        assert!(!e.contains("did you mean"), "{e}");
+        let e = Target::find("2pc", Some("2pc-stale-vot"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean '2pc-stale-vote'?"), "{e}");
+        let e = Target::find("tcc", Some("2pc-stale-vote"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("belongs to protocol 2pc, not tcc"), "{e}");
         let e = Target::find("demo-transfer", Some("nope"))
             .unwrap_err()
             .to_string();

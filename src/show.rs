@@ -26,8 +26,33 @@ pub struct ShowArgs {
     pub order: Option<u64>,
 }
 
-/// Show `r` (a run of `target`) as `args` ask.
+/// Where a run came from, as its report tells it: the line that reproduces it, the next step
+/// (label and line), and fields a JSON report carries besides the run's (a replay's verdict).
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub repro: String,
+    pub next: Option<(&'static str, String)>,
+    pub json: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Origin {
+    /// A run of `seed`: reproduced by `dtx run`, shrunk next.
+    pub fn seed(target: &Target, seed: dtx_sim::Seed) -> Origin {
+        Origin {
+            repro: target.repro(seed),
+            next: Some(("shrink", target.shrink_line(seed))),
+            json: serde_json::Map::new(),
+        }
+    }
+}
+
+/// Show `r` (a run of `target`'s seed) as `args` ask.
 pub fn show(target: &Target, r: &Run, args: &ShowArgs) -> Result<(), Usage> {
+    show_from(target, r, args, &Origin::seed(target, r.report.seed))
+}
+
+/// Show `r` (a run of `target` that came from `origin`) as `args` ask.
+pub fn show_from(target: &Target, r: &Run, args: &ShowArgs, origin: &Origin) -> Result<(), Usage> {
     if args.trace {
         crate::out!("{}", r.plan.render(&r.report.bitten));
         crate::out!("{}", r.trace.timeline());
@@ -42,9 +67,14 @@ pub fn show(target: &Target, r: &Run, args: &ShowArgs) -> Result<(), Usage> {
             .map_err(|e| Usage(format!("cannot write '{}': {e}", path.display())))?;
     }
     if args.json {
-        crate::outln!("{}", report_json(target, &r.report));
+        let mut v = report_json(target, &r.report);
+        v["repro"] = origin.repro.clone().into();
+        for (k, x) in &origin.json {
+            v[k] = x.clone();
+        }
+        crate::outln!("{v}");
     } else {
-        print_report(target, &r.report);
+        print_report(target, &r.report, origin);
     }
     Ok(())
 }
@@ -60,8 +90,9 @@ pub fn report_json(target: &Target, r: &RunReport) -> serde_json::Value {
     v
 }
 
-/// The run's report as text: one line, then each violation and the reproduction line.
-pub fn print_report(target: &Target, r: &RunReport) {
+/// The run's report as text: one line, then each violation and the lines that reproduce it
+/// and say what to do next.
+pub fn print_report(target: &Target, r: &RunReport, origin: &Origin) {
     crate::outln!(
         "{target} seed {}: trace {:#018x}, {} ms simulated, sent {} delivered {} dropped {} duplicated {} held {} crashes {}{}",
         r.seed,
@@ -83,7 +114,9 @@ pub fn print_report(target: &Target, r: &RunReport) {
         crate::outln!("  VIOLATION {} at {}ms: {}", v.invariant, v.at_ms, v.detail);
     }
     if !r.violations.is_empty() {
-        crate::outln!("  reproduce: {}", target.repro(r.seed));
-        crate::outln!("  shrink:    {}", target.shrink_line(r.seed));
+        crate::outln!("  reproduce: {}", origin.repro);
+        if let Some((label, line)) = &origin.next {
+            crate::outln!("  {:<10} {line}", format!("{label}:"));
+        }
     }
 }

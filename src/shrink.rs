@@ -1,8 +1,9 @@
 //! Shrinking: delta debugging (ddmin) over a failing run's explicit plan — first its faults,
 //! then its workload items (orders) — keeping every reduction under which the same invariant
-//! still fails. The result replays bit for bit: it is a plan, not a seed.
+//! still fails. The result replays bit for bit: it is a plan, not a seed. Which invariant is
+//! kept: the case's, else the bug knob's, else the first violated.
 
-use dtx_sim::{run, Plan, SimConfig, Start};
+use dtx_sim::{run, Plan, RunReport, SimConfig, Start};
 
 use crate::registry::Target;
 
@@ -13,6 +14,29 @@ pub struct Shrunk {
     pub plan: Plan,
     /// Runs spent.
     pub runs: u32,
+}
+
+/// The invariant a shrink keeps failing: the one asked for (a case's expected invariant) if
+/// the run violates it; else, with a bug knob, the first violated invariant its catalogue row
+/// names (`bug.breaks`); else the first violated. None when the run is clean.
+pub fn invariant_to_keep(
+    target: &Target,
+    report: &RunReport,
+    asked: Option<&str>,
+) -> Option<String> {
+    let violated = |name: &str| report.violations.iter().any(|v| v.invariant == name);
+    if let Some(inv) = asked.filter(|i| violated(i)) {
+        return Some(inv.to_string());
+    }
+    let by_bug = target.bug.and_then(|b| {
+        report
+            .violations
+            .iter()
+            .find(|v| b.breaks.contains(&v.invariant.as_str()))
+    });
+    by_bug
+        .or(report.violations.first())
+        .map(|v| v.invariant.clone())
 }
 
 /// Does `plan` still violate `invariant`?

@@ -336,7 +336,7 @@ fn shrinks((p, bug): (&str, &str), seed: &str) {
         "{p}: nothing removed: {out}"
     );
     let (code, out, _) = dtx(&["replay", case.to_str().unwrap()]);
-    assert_eq!(code, 1, "{out}");
+    assert_eq!(code, 0, "a must-fail case that fails as expected: {out}");
     let inv = c["expect"]["invariant"].as_str().unwrap();
     assert!(out.contains(&format!("VIOLATION {inv}")), "{out}");
     assert!(out.contains("as the case expects"), "{out}");
@@ -347,8 +347,21 @@ fn mutants_detects_every_bug_knob() {
     let (code, out, _) = dtx(&["mutants", "--json"]);
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    for row in v.as_array().unwrap() {
+    assert_eq!(v["schema"], "dtx.mutants/1");
+    let knobs = v["knobs"].as_array().unwrap();
+    assert!(knobs.len() > 20, "{v}");
+    for row in knobs {
         assert_eq!(row["detected"], true, "{row}");
+        let seed = row["seed"].as_str().unwrap();
+        assert!(seed.starts_with("0x"), "{row}");
+        let repro = row["repro"].as_str().unwrap();
+        assert!(
+            repro.starts_with(&format!(
+                "dtx run --protocol {} --seed {seed} --bug ",
+                row["protocol"].as_str().unwrap()
+            )),
+            "{row}"
+        );
     }
 }
 
@@ -428,4 +441,434 @@ fn campaign_over_all_runs_every_protocol_but_the_baselines() {
         !out.join("1pc").exists(),
         "the 1pc baseline fails by design and is left out of 'all'"
     );
+}
+
+/// The demo's bug-knob corpus case (shrunk from a failing seed of the demo): its plan
+/// violates money-conserved and applied-once with the knob on, and runs clean without it.
+fn demo_case() -> serde_json::Value {
+    json(Path::new(
+        "tests/corpus/bug-demo-no-idempotency-shrunk.json",
+    ))
+}
+
+/// `case` written to `dir/name`.
+fn write_case(dir: &Path, name: &str, case: &serde_json::Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(case).unwrap()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn replay_exits_0_when_the_case_behaves_as_it_expects_and_1_when_not() {
+    let d = tempfile::tempdir().unwrap();
+    let failing = demo_case();
+    let mut clean = failing.clone();
+    clean["bug"] = serde_json::Value::Null;
+    let expect = |mut case: serde_json::Value, must_fail: bool| {
+        case["expect"] = if must_fail {
+            serde_json::json!({"must_fail": true, "invariant": "applied-once"})
+        } else {
+            serde_json::json!({"must_fail": false})
+        };
+        case
+    };
+    // (case, exit code, what the verdict line says)
+    let cases = [
+        (
+            expect(failing.clone(), true),
+            0,
+            "as the case expects (must fail with applied-once)",
+        ),
+        (
+            expect(clean.clone(), true),
+            1,
+            "NOT as the case expects: must fail but ran clean",
+        ),
+        (expect(clean, false), 0, "as the case expects (must pass)"),
+        (
+            expect(failing, false),
+            1,
+            "NOT as the case expects: must pass but violated",
+        ),
+    ];
+    for (i, (case, want, says)) in cases.into_iter().enumerate() {
+        let path = write_case(d.path(), &format!("case-{i}.json"), &case);
+        let (code, out, err) = dtx(&["replay", &path]);
+        assert_eq!(code, want, "case {i}: {out}{err}");
+        assert!(out.contains(says), "case {i}: '{says}' missing: {out}");
+    }
+}
+
+#[test]
+fn replay_shows_the_case_like_run_and_reproduces_it_by_its_file() {
+    let d = tempfile::tempdir().unwrap();
+    // Written without a schema and with integer seeds, as older case files are.
+    let mut old = demo_case();
+    old.as_object_mut().unwrap().remove("schema");
+    old["seed"] = 1.into();
+    old["plan"]["seed"] = 1.into();
+    let path = write_case(d.path(), "old.json", &old);
+
+    let (code, out, _) = dtx(&["replay", &path]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("reproduce: dtx replay {path}\n")),
+        "{out}"
+    );
+    assert!(
+        !out.contains("dtx run --protocol"),
+        "the unshrunk seed's line: {out}"
+    );
+
+    let (code, out, _) = dtx(&["replay", &path, "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["as_expected"], true, "{v}");
+    assert_eq!(v["repro"], format!("dtx replay {path}"), "{v}");
+    assert_eq!(v["case"], path.as_str(), "{v}");
+    assert!(v["trace_hash"].as_str().unwrap().starts_with("0x"), "{v}");
+    assert!(v["violations"].as_array().unwrap().len() >= 2, "{v}");
+
+    let (code, trace, _) = dtx(&["replay", &path, "--trace"]);
+    assert_eq!(code, 0, "{trace}");
+    assert!(trace.contains("plan of seed 0x1"), "{trace}");
+    assert!(trace.lines().count() > 20, "no timeline: {trace}");
+    let (_, plain, _) = dtx(&["replay", &path]);
+    assert!(trace.len() > plain.len() + 500);
+}
+
+#[test]
+fn run_takes_a_case_file_and_runs_its_plan() {
+    let d = tempfile::tempdir().unwrap();
+    let path = write_case(d.path(), "case.json", &demo_case());
+    let (code, out, _) = dtx(&["run", "--case", &path, "--json"]);
+    assert_eq!(code, 1, "the plan violates with the knob on: {out}");
+    let run: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let (_, out, _) = dtx(&["replay", &path, "--json"]);
+    let replay: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(run["trace_hash"], replay["trace_hash"]);
+    assert_eq!(run["violations"], replay["violations"]);
+    // The seed alone runs another plan: more workload, more faults, another trace.
+    let (_, seed, _) = dtx(&[
+        "run",
+        "--protocol",
+        P,
+        "--bug",
+        BUG,
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    let seed: serde_json::Value = serde_json::from_str(seed.trim()).unwrap();
+    assert_ne!(run["trace_hash"], seed["trace_hash"]);
+
+    let (code, _, err) = dtx(&["run", "--case", &path, "--seed", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--case") && err.contains("--seed"), "{err}");
+    let (code, _, err) = dtx(&["run", "--json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--protocol") && err.contains("--case"),
+        "{err}"
+    );
+}
+
+#[test]
+fn shrink_with_a_bug_keeps_the_invariant_its_catalogue_row_names_and_writes_to_stdout() {
+    // Seed 0x10 violates money-conserved first, then applied-once, the knob's invariant.
+    let (code, out, err) = dtx(&[
+        "shrink",
+        "--protocol",
+        P,
+        "--bug",
+        BUG,
+        "--seed",
+        "0x10",
+        "--out",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let case: serde_json::Value = serde_json::from_str(&out).expect("stdout is the case alone");
+    assert_eq!(case["schema"], "dtx.case/1");
+    assert_eq!(case["seed"], "0x10");
+    assert_eq!(case["plan"]["seed"], "0x10");
+    assert_eq!(case["expect"]["invariant"], "applied-once", "{case}");
+    assert!(
+        err.contains("shrunk") && err.contains("(applied-once)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn shrink_takes_a_case_file_keeps_its_invariant_and_names_the_next_step() {
+    let d = tempfile::tempdir().unwrap();
+    // The demo case with its whole workload back: the shrink leaves items out again.
+    let mut big = demo_case();
+    big["plan"]["skip"] = serde_json::json!([]);
+    let big_path = write_case(d.path(), "big.json", &big);
+    let small = d.path().join("small.json");
+    let small = small.to_str().unwrap();
+    let (code, out, err) = dtx(&["shrink", &big_path, "--out", small]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("dtx replay {small} --trace")),
+        "no next step: {out}"
+    );
+    let c = json(Path::new(small));
+    assert_eq!(
+        c["expect"]["invariant"], "money-conserved",
+        "the case's invariant: {c}"
+    );
+    assert!(c["plan"]["skip"].as_array().unwrap().len() >= 5, "{c}");
+    let (code, out, _) = dtx(&["replay", small]);
+    assert_eq!(code, 0, "{out}");
+
+    // A case that does not fail has nothing to shrink.
+    let mut clean = demo_case();
+    clean["bug"] = serde_json::Value::Null;
+    let clean = write_case(d.path(), "clean.json", &clean);
+    let (code, out, _) = dtx(&["shrink", &clean, "--out", small]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("does not fail"), "{out}");
+}
+
+/// Spawn dtx with piped stdout, read one line, close the pipe and wait: (exit code, stderr).
+fn reader_goes_away(args: &[&str]) -> (Option<i32>, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dtx"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap();
+    assert!(!first.is_empty());
+    // The reader (BufReader and pipe) is dropped here, as `head -1` exits.
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+#[test]
+fn a_reader_that_goes_away_early_ends_nothing_but_the_output() {
+    // A 2pc trace is ~90 KB, more than a pipe holds: dtx writes on after the reader left.
+    let (code, err) = reader_goes_away(&["run", "--protocol", "2pc", "--seed", "1", "--trace"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err, "", "stderr must stay quiet");
+    let (code, err) = reader_goes_away(&[
+        "run",
+        "--protocol",
+        P,
+        "--bug",
+        BUG,
+        "--seed",
+        "0x10",
+        "--trace",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err, "");
+    for _ in 0..5 {
+        let (code, err) = reader_goes_away(&["list"]);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(err, "");
+    }
+}
+
+#[test]
+fn zero_counts_and_out_of_range_seeds_are_one_line_errors_with_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let mut negative = demo_case();
+    negative["seed"] = (-1).into();
+    let negative = write_case(d.path(), "negative.json", &negative);
+    let mut huge = demo_case();
+    huge["plan"]["seed"] = "0x10000000000000000".into();
+    let huge = write_case(d.path(), "huge.json", &huge);
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["mutants", "--max-seeds", "0"],
+            vec!["'0'", "--max-seeds", "at least 1"],
+        ),
+        (
+            vec!["run", "--protocol", P, "--seed", "-1"],
+            vec!["'-1'", "out of range"],
+        ),
+        (
+            vec!["run", "--protocol", P, "--seed", "18446744073709551616"],
+            vec!["'18446744073709551616'", "out of range"],
+        ),
+        (
+            vec!["shrink", "--protocol", P, "--seed", "-1", "--out", "x.json"],
+            vec!["'-1'", "out of range"],
+        ),
+        (
+            vec!["replay", &negative],
+            vec!["negative.json", "'-1' is out of range"],
+        ),
+        (
+            vec!["run", "--case", &huge],
+            vec!["huge.json", "'0x10000000000000000' is out of range"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let (code, out, err) = dtx(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert_eq!(
+            err.trim().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        assert!(err.starts_with("dtx: "), "{err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: '{n}' missing from: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_mistyped_name_gets_a_did_you_mean() {
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["run", "--protocol", "tc", "--seed", "1"],
+            "unknown protocol 'tc'; did you mean 'tcc'? valid protocols: ",
+        ),
+        (
+            vec![
+                "run",
+                "--protocol",
+                "2pc",
+                "--bug",
+                "2pc-stale-vot",
+                "--seed",
+                "1",
+            ],
+            "did you mean '2pc-stale-vote'?",
+        ),
+        (
+            vec![
+                "run",
+                "--protocol",
+                "tcc",
+                "--bug",
+                "2pc-stale-vote",
+                "--seed",
+                "1",
+            ],
+            "bug '2pc-stale-vote' belongs to protocol 2pc, not tcc",
+        ),
+        (vec!["replya", "x.json"], "'replay'"),
+        (
+            vec!["run", "--protocl", "2pc", "--seed", "1"],
+            "'--protocol'",
+        ),
+    ];
+    for (args, says) in cases {
+        let (code, _, err) = dtx(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: '{says}' missing from: {err}");
+    }
+}
+
+#[test]
+fn list_names_every_protocol_knob_row_and_catching_invariant() {
+    use dtx_models::protocols::{saga_choreo, saga_orch, tcc, two_pc};
+    let (code, out, _) = dtx(&["list", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["schema"], "dtx.list/1");
+    let names = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let protocols = names("protocols");
+    for p in ["1pc", "2pc", "tcc", "saga-orch", "saga-choreo", "driver", P] {
+        assert!(
+            protocols.iter().any(|x| x == p),
+            "{p} missing: {protocols:?}"
+        );
+    }
+    let invariants = names("invariants");
+    for i in dtx_invariants::Invariant::ALL {
+        let row = v["invariants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == i.name())
+            .unwrap_or_else(|| panic!("{i} missing"));
+        assert_eq!(row["statement"], i.statement());
+    }
+    let (_, text, _) = dtx(&["list"]);
+    let listed = text.split("\nInvariants:").nth(1).unwrap();
+    let bugs = v["bugs"].as_array().unwrap();
+    for (protocol, knobs) in [
+        ("2pc", two_pc::BUGS),
+        ("tcc", tcc::BUGS),
+        ("saga-orch", saga_orch::BUGS),
+        ("saga-choreo", saga_choreo::BUGS),
+    ] {
+        for knob in knobs {
+            let row = bugs
+                .iter()
+                .find(|b| b["name"] == knob.name)
+                .unwrap_or_else(|| panic!("{} missing", knob.name));
+            assert_eq!(row["protocol"], protocol);
+            let rows = row["rows"].as_array().unwrap();
+            assert!(!rows.is_empty(), "{}: no catalogue row", knob.name);
+            assert!(rows.iter().all(|r| (1..=33).contains(&r.as_u64().unwrap())));
+            let caught = row["caught_by"].as_array().unwrap();
+            assert!(!caught.is_empty(), "{}", knob.name);
+            for inv in caught {
+                let inv = inv.as_str().unwrap();
+                assert!(invariants.iter().any(|x| x == inv), "{inv} not listed");
+                assert!(
+                    listed.contains(&format!("\n  {inv} ")),
+                    "{inv} not in `dtx list`"
+                );
+            }
+        }
+    }
+    assert!(text.contains("see docs/catalogue.md"), "{text}");
+    assert_eq!(v["fault_kinds"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn help_explains_every_argument_and_the_exit_codes() {
+    let (code, top, _) = dtx(&["--help"]);
+    assert_eq!(code, 0);
+    for needle in ["Exit codes:", "130", "docs/catalogue.md", "dtx list"] {
+        assert!(top.contains(needle), "'{needle}' missing: {top}");
+    }
+    for command in ["run", "replay", "shrink", "mutants", "list"] {
+        let (code, help, _) = dtx(&[command, "--help"]);
+        assert_eq!(code, 0);
+        assert!(help.contains("Examples:"), "{command}: {help}");
+        assert!(
+            help.contains("Exit codes:") || command == "list",
+            "{command}: {help}"
+        );
+        // Each argument is a line `  --flag <V>` or `  <CASE>` followed by its description.
+        let lines: Vec<&str> = help.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            let t = l.trim_start();
+            let is_arg = (t.starts_with("--") || t.starts_with('<') || t.starts_with("-h"))
+                && l.starts_with("  ");
+            if is_arg {
+                let next = lines.get(i + 1).map_or("", |n| n.trim());
+                assert!(!next.is_empty(), "{command}: no help for '{t}':\n{help}");
+            }
+        }
+    }
+    let (_, list, _) = dtx(&["list"]);
+    assert!(!(top + &list).contains("issue 4"));
 }

@@ -20,7 +20,10 @@ impl Knobs {
 pub struct BugKnob {
     /// CLI name (`--bug NAME`).
     pub name: &'static str,
-    /// What it breaks and how (with its catalogue row).
+    /// The rows of the failure-mode catalogue (`docs/catalogue.md`, `#N`) it reintroduces;
+    /// empty for a knob of a harness self-test.
+    pub rows: &'static [u32],
+    /// What it breaks and how, in one line.
     pub about: &'static str,
     /// The invariants whose violation shows the bug was found.
     pub breaks: &'static [&'static str],

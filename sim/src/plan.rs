@@ -58,6 +58,22 @@ impl FaultKind {
         FaultKind::Boundary,
     ];
 
+    /// One line on what the kind does (as `dtx list` shows it).
+    pub fn about(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "two groups of hosts cannot reach each other (in-flight datagrams are lost too)",
+            FaultKind::OneWay => "datagrams from one group to another are lost; the other direction works",
+            FaultKind::Isolate => "one host is cut off from every other",
+            FaultKind::Loss => "a link loses each datagram with some probability",
+            FaultKind::Hold => "a link holds every datagram until the hold ends, then releases them shuffled",
+            FaultKind::Duplicate => "a link delivers some datagrams twice",
+            FaultKind::Crash => "a server host crashes at a random time and restarts after a delay",
+            FaultKind::CrashPoint => "a server host dies exactly at a named crash point and restarts after a delay",
+            FaultKind::Pause => "a server host stops (none of its code runs, its memory is kept) and later resumes",
+            FaultKind::Boundary => "a server host dies right before or right after its n-th durable write, and restarts after a delay",
+        }
+    }
+
     /// The kebab-case name (as in case files).
     pub fn name(self) -> &'static str {
         match self {

@@ -35,6 +35,12 @@ pub mod engine_invariants {
     pub const HOST_PANIC: &str = "host-panic";
     /// A host's main future returned an error.
     pub const HOST_ERROR: &str = "host-error";
+
+    /// Each engine-level property with its statement, as `dtx list` shows them.
+    pub const STATEMENTS: [(&str, &str); 2] = [
+        (HOST_PANIC, "no host task, nor any task it spawned, panics"),
+        (HOST_ERROR, "no host's main future returns an error"),
+    ];
 }
 
 /// Counters of one run.

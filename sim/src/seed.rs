@@ -32,10 +32,23 @@ impl<'de> Deserialize<'de> for Seed {
         enum Given {
             Text(String),
             Number(u64),
+            Negative(i64),
+            Float(f64),
         }
+        let bad = |e: SeedParseError| serde::de::Error::custom(e);
         match Given::deserialize(d)? {
             Given::Number(n) => Ok(Seed(n)),
-            Given::Text(t) => t.parse().map_err(serde::de::Error::custom),
+            Given::Text(t) => t.parse().map_err(bad),
+            Given::Negative(n) => Err(bad(SeedParseError::OutOfRange {
+                input: n.to_string(),
+            })),
+            // JSON integers past 2^64 - 1 arrive as floats.
+            Given::Float(f) if f.fract() == 0.0 => Err(bad(SeedParseError::OutOfRange {
+                input: format!("{f}"),
+            })),
+            Given::Float(f) => Err(bad(SeedParseError::Malformed {
+                input: format!("{f}"),
+            })),
         }
     }
 }
@@ -188,6 +201,15 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Seed>("24301").unwrap(), Seed(0x5eed));
         assert!(serde_json::from_str::<Seed>("\"-1\"").is_err());
+        for (json, says) in [
+            ("-1", "seed '-1' is out of range"),
+            ("18446744073709551616", "out of range"),
+            ("\"0x10000000000000000\"", "out of range"),
+            ("1.5", "malformed seed '1.5'"),
+        ] {
+            let e = serde_json::from_str::<Seed>(json).unwrap_err().to_string();
+            assert!(e.contains(says), "{json}: {e}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! arguments and what the command does. `main.rs` only parses and dispatches.
 
 pub mod campaign;
+pub mod list;
 pub mod main_job;
 pub mod mutants;
 pub mod replay;
@@ -14,15 +15,22 @@ use crate::exit::Outcome;
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Run one seed.
+    /// List protocols, bug knobs, invariants with their statements, and fault kinds.
+    #[command(long_about = list::LONG_ABOUT, after_long_help = list::EXAMPLES)]
+    List(list::Args),
+    /// Run one seed (or a case file's plan) and show it.
+    #[command(long_about = run::LONG_ABOUT, after_long_help = run::EXAMPLES)]
     Run(run::Args),
+    /// Re-run a case file and check it behaves as it expects.
+    #[command(long_about = replay::LONG_ABOUT, after_long_help = replay::EXAMPLES)]
+    Replay(replay::Args),
+    /// Shrink a failing seed or case file to a minimal case file.
+    #[command(long_about = shrink::LONG_ABOUT, after_long_help = shrink::EXAMPLES)]
+    Shrink(shrink::Args),
     /// Run many seeds in parallel; write report.json, summary.md and failures/.
     Campaign(campaign::Args),
-    /// Shrink a failing seed to a minimal case file.
-    Shrink(shrink::Args),
-    /// Re-run a saved case.
-    Replay(replay::Args),
-    /// Every bug knob: seeds and time to first detection.
+    /// Run every bug knob until it is caught: seeds and time to first detection.
+    #[command(long_about = mutants::LONG_ABOUT, after_long_help = mutants::EXAMPLES)]
     Mutants(mutants::Args),
 }
 
@@ -30,6 +38,7 @@ impl Command {
     /// Run the command.
     pub fn execute(self) -> Outcome {
         match self {
+            Command::List(a) => list::execute(a),
             Command::Run(a) => run::execute(a),
             Command::Campaign(a) => campaign::execute(a),
             Command::Shrink(a) => shrink::execute(a),

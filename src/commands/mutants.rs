@@ -1,18 +1,49 @@
-//! `dtx mutants`: every bug knob run seed after seed until the invariant its catalogue row
-//! names fires; seeds and wall time to first detection.
+//! `dtx mutants`: every bug knob run seed after seed until an invariant its catalogue row
+//! names fires; seeds and wall time to first detection. Exit 0 when every knob was caught.
 
 use dtx_sim::{run, Seed, SimConfig, Start};
 
 use crate::exit::{verdict, Outcome};
 use crate::registry::{self, Target};
 
+/// The schema of `dtx mutants --json`.
+const SCHEMA: &str = "dtx.mutants/1";
+
+/// What the command does (`--help`).
+pub const LONG_ABOUT: &str =
+    "Mutation testing of the checkers: turn on each bug knob of each protocol in \
+turn and run seeds 0, 1, 2, … until an invariant the knob's catalogue row names is violated. \
+Prints, per knob, the seeds and wall time to first detection and the line that reproduces it; \
+a knob not caught within --max-seeds is MISSED.";
+
+/// The help text after the arguments (`--help`).
+pub const EXAMPLES: &str = "\
+Examples:
+  dtx mutants
+  dtx mutants --max-seeds 50
+  dtx mutants --json | jq '.knobs[] | select(.detected | not)'
+
+Exit codes: 0 every knob was caught, 1 some knob was missed, 2 bad input.
+Catalogue rows #N: see docs/catalogue.md.";
+
 #[derive(clap::Args)]
 pub struct Args {
+    /// Print one JSON object ({"schema": "dtx.mutants/1", "knobs": [...]}) instead of a table.
     #[arg(long)]
     json: bool,
-    /// Give up on a knob after this many seeds.
-    #[arg(long, default_value = "500")]
+    /// Give up on a knob after this many seeds (at least 1).
+    #[arg(long, value_name = "N", default_value = "500",
+          value_parser = at_least_one)]
     max_seeds: u64,
+}
+
+/// A count of 1 or more.
+fn at_least_one(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("not a count: {e}")),
+    }
 }
 
 #[allow(clippy::disallowed_methods)] // wall time to first detection is what mutants reports
@@ -33,35 +64,52 @@ pub fn execute(a: Args) -> Outcome {
                     .violations
                     .iter()
                     .find(|v| bug.breaks.contains(&v.invariant.as_str()))
-                    .map(|v| (s, v.invariant.clone()))
+                    .map(|v| (Seed(s), v.invariant.clone()))
             });
             rows.push(serde_json::json!({
                 "protocol": p.name,
                 "bug": bug.name,
+                "rows": bug.rows,
                 "detected": found.is_some(),
-                "seeds_to_detection": found.as_ref().map(|(s, _)| s + 1),
+                "seeds_to_detection": found.as_ref().map(|(s, _)| s.0 + 1),
+                "seed": found.as_ref().map(|(s, _)| s.to_string()),
                 "invariant": found.as_ref().map(|(_, i)| i.clone()),
                 "wall_ms": started.elapsed().as_millis() as u64,
-                "repro": found.as_ref().map(|(s, _)| target.repro(Seed(*s))),
+                "repro": found.as_ref().map(|(s, _)| target.repro(*s)),
             }));
         }
     }
     let all = rows.iter().all(|r| r["detected"] == true);
     if json {
-        crate::outln!("{}", serde_json::Value::Array(rows));
+        crate::outln!(
+            "{}",
+            serde_json::json!({ "schema": SCHEMA, "max_seeds": max_seeds, "knobs": rows })
+        );
     } else {
         crate::outln!(
-            "{:<16} {:<28} {:>8} {:>9} invariant",
+            "{:<16} {:<36} {:<8} {:>8} {:>9} invariant",
             "protocol",
             "bug",
+            "rows",
             "seeds",
             "wall ms"
         );
         for r in &rows {
+            let rows: Vec<String> = r["rows"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| format!("#{n}"))
+                .collect();
             crate::outln!(
-                "{:<16} {:<28} {:>8} {:>9} {}",
+                "{:<16} {:<36} {:<8} {:>8} {:>9} {}",
                 r["protocol"].as_str().unwrap_or(""),
                 r["bug"].as_str().unwrap_or(""),
+                if rows.is_empty() {
+                    "-".to_string()
+                } else {
+                    rows.join(",")
+                },
                 r["seeds_to_detection"]
                     .as_u64()
                     .map_or("MISSED".to_string(), |n| n.to_string()),

@@ -71,27 +71,32 @@ pub const RELAY_IDLE_MS: u64 = 100;
 pub const BUGS: &[BugKnob] = &[
     BugKnob {
         name: BUG_DUAL_WRITE,
-        about: "#21: services commit, then publish the event themselves instead of through the outbox; a crash in between loses the event and the saga never ends",
+        rows: &[21],
+        about: "services commit, then publish the event themselves instead of through the outbox; a crash in between loses the event and the saga never ends",
         breaks: &["terminated"],
     },
     BugKnob {
         name: BUG_RELAY_SKIPS_LATE,
-        about: "#22: the relays keep a cursor at the highest row published; the payment step's row, numbered before the capture and committed after it, is skipped when a later row went out first (when the skipped row is PaymentCaptured, no-unmatched-charge fires too: the order stays Pending with its charge)",
+        rows: &[22],
+        about: "the relays keep a cursor at the highest row published; the payment step's row, numbered before the capture and committed after it, is skipped when a later row went out first (when the skipped row is PaymentCaptured, no-unmatched-charge fires too: the order stays Pending with its charge)",
         breaks: &["nothing-in-flight"],
     },
     BugKnob {
         name: BUG_NON_IDEMPOTENT_CONSUMER,
-        about: "#23: consumers do not dedup by event id and apply a forward event on every delivery; a redelivered OrderPlaced reserves or spends twice",
+        rows: &[23],
+        about: "consumers do not dedup by event id and apply a forward event on every delivery; a redelivered OrderPlaced reserves or spends twice",
         breaks: &["effects-once"],
     },
     BugKnob {
         name: BUG_NO_REORDER_GUARD,
-        about: "#24: a compensation that arrives before its forward event writes no fence; the forward event then applies and nobody undoes it",
+        rows: &[24],
+        about: "a compensation that arrives before its forward event writes no fence; the forward event then applies and nobody undoes it",
         breaks: &["cancelled-clean"],
     },
     BugKnob {
         name: BUG_LOST_EVENT,
-        about: "#25: consumers acknowledge an event (commit the offset) before processing it; a crash in between loses the event and the saga never ends",
+        rows: &[25],
+        about: "consumers acknowledge an event (commit the offset) before processing it; a crash in between loses the event and the saga never ends",
         breaks: &["terminated"],
     },
 ];

@@ -82,37 +82,44 @@ pub const BUG_PIVOT_FIRST: &str = "saga-pivot-first";
 pub const BUGS: &[BugKnob] = &[
     BugKnob {
         name: BUG_TIMEOUT_AS_FAILURE,
-        about: "#1: a capture with no answer is taken as failed: the order is cancelled without asking the gateway, its capture kept",
+        rows: &[1],
+        about: "a capture with no answer is taken as failed: the order is cancelled without asking the gateway, its capture kept",
         breaks: &["no-unmatched-charge"],
     },
     BugKnob {
         name: BUG_COMPENSATE_AFTER_SUCCESS_ONLY,
-        about: "#11: only steps that answered success are compensated; a step that timed out but happened stays applied",
+        rows: &[11],
+        about: "only steps that answered success are compensated; a step that timed out but happened stays applied",
         breaks: &["cancelled-clean"],
     },
     BugKnob {
         name: BUG_NO_HANGING_GUARD,
-        about: "#12: a compensation that finds nothing writes no fence; the forward step landing after it applies, and nobody undoes it",
+        rows: &[12],
+        about: "a compensation that finds nothing writes no fence; the forward step landing after it applies, and nobody undoes it",
         breaks: &["cancelled-clean", "stock-conserved", "points-conserved"],
     },
     BugKnob {
         name: BUG_COMPENSATION_GIVES_UP,
-        about: "#13: a compensation out of budget (a long partition) is given up and the order cancelled with what is left",
+        rows: &[13],
+        about: "a compensation out of budget (a long partition) is given up and the order cancelled with what is left",
         breaks: &["terminated", "cancelled-clean"],
     },
     BugKnob {
         name: BUG_NO_LOG,
-        about: "#14: the saga state lives in memory: a crashed order service forgets the sagas under way",
+        rows: &[14],
+        about: "the saga state lives in memory: a crashed order service forgets the sagas under way",
         breaks: &["terminated", "nothing-in-flight"],
     },
     BugKnob {
         name: BUG_PIVOT_FIRST,
-        about: "#15: the capture goes first and is never compensated; stock or points refused after it cancel a paid order",
+        rows: &[15],
+        about: "the capture goes first and is never compensated; stock or points refused after it cancel a paid order",
         breaks: &["no-unmatched-charge"],
     },
     BugKnob {
         name: BUG_REFUND_BY_AMOUNT,
-        about: "#28: the card's compensation credits the amount instead of refunding the captured charge by id: a declined card gets back money it never paid",
+        rows: &[28],
+        about: "the card's compensation credits the amount instead of refunding the captured charge by id: a declined card gets back money it never paid",
         breaks: &["single-charge"],
     },
 ];

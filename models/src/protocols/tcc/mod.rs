@@ -75,32 +75,38 @@ pub const BUG_TOLD_BEFORE_DURABLE: &str = "tcc-told-before-durable";
 pub const BUGS: &[BugKnob] = &[
     BugKnob {
         name: BUG_NO_FENCE,
-        about: "#5, #6: no fence log: a cancel with no try releases what was never reserved, a try after a cancel reserves",
+        rows: &[5, 6],
+        about: "no fence log: a cancel with no try releases what was never reserved, a try after a cancel reserves",
         breaks: &["stock-conserved", "points-conserved", "effects-once", "nothing-in-flight", "cancelled-clean"],
     },
     BugKnob {
         name: BUG_NON_IDEMPOTENT_CONFIRM,
-        about: "#7: a re-sent confirm (acknowledgement lost, or duplicated) sells and spends again",
+        rows: &[7],
+        about: "a re-sent confirm (acknowledgement lost, or duplicated) sells and spends again",
         breaks: &["effects-once", "stock-conserved", "points-conserved"],
     },
     BugKnob {
         name: BUG_REDECIDE_AFTER_RESTART,
-        about: "#8: recovery tries again and writes a new decision over the recorded one (the fence refuses the second outcome where the first was applied: the changed decision and a half-applied order show it)",
+        rows: &[8],
+        about: "recovery tries again and writes a new decision over the recorded one (the fence refuses the second outcome where the first was applied: the changed decision and a half-applied order show it)",
         breaks: &["atomic-commit", "cancelled-clean", "confirmed-settled"],
     },
     BugKnob {
         name: BUG_FENCE_OUTSIDE_TX,
-        about: "#9: the fence is written after the business change, in a transaction of its own; a crash between them, and the retry applies the change again",
+        rows: &[9],
+        about: "the fence is written after the business change, in a transaction of its own; a crash between them, and the retry applies the change again",
         breaks: &["effects-once"],
     },
     BugKnob {
         name: BUG_NO_PENDING_RECOVERY,
-        about: "#10: no recovery of pending orders: one whose confirm or cancel ran out of budget, or whose coordinator restarted, stays pending",
+        rows: &[10],
+        about: "no recovery of pending orders: one whose confirm or cancel ran out of budget, or whose coordinator restarted, stays pending",
         breaks: &["terminated", "nothing-in-flight"],
     },
     BugKnob {
         name: BUG_TOLD_BEFORE_DURABLE,
-        about: "#27: the client hears the outcome before the decision is recorded; recovery, finding none, cancels",
+        rows: &[27],
+        about: "the client hears the outcome before the decision is recorded; recovery, finding none, cancels",
         breaks: &["client-truth"],
     },
 ];

@@ -49,27 +49,32 @@ pub const BUG_NO_RECOVERY: &str = "2pc-no-recovery";
 pub const BUGS: &[BugKnob] = &[
     BugKnob {
         name: BUG_DECISION_NOT_LOGGED,
-        about: "#17: the decision is kept in memory; a restarted coordinator presumes abort after commits went out",
+        rows: &[17],
+        about: "the decision is kept in memory; a restarted coordinator presumes abort after commits went out",
         breaks: &["atomic-commit"],
     },
     BugKnob {
         name: BUG_TIMEOUT_ABORT,
-        about: "#18: a participant rolls back a branch prepared too long instead of asking the coordinator",
+        rows: &[18],
+        about: "a participant rolls back a branch prepared too long instead of asking the coordinator",
         breaks: &["atomic-commit"],
     },
     BugKnob {
         name: BUG_PREPARE_NOT_DURABLE,
-        about: "#19: a participant votes yes without a durable prepare; a crash forgets the branch",
+        rows: &[19],
+        about: "a participant votes yes without a durable prepare; a crash forgets the branch",
         breaks: &["atomic-commit"],
     },
     BugKnob {
         name: BUG_STALE_VOTE,
-        about: "#20: a vote that does not come in time is taken from the participant's last vote, of another transaction",
+        rows: &[20],
+        about: "a vote that does not come in time is taken from the participant's last vote, of another transaction",
         breaks: &["atomic-commit"],
     },
     BugKnob {
         name: BUG_NO_RECOVERY,
-        about: "#16: a restarted coordinator never resumes in-doubt transactions",
+        rows: &[16],
+        about: "a restarted coordinator never resumes in-doubt transactions",
         breaks: &["terminated"],
     },
 ];
