@@ -276,6 +276,62 @@ fn plural(n: u64, what: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::campaign::report::Settings;
+    use crate::campaign::tally::Tally;
+    use crate::registry::Target;
+    use dtx_sim::Seed;
+
+    /// Six targets with 5,000 signatures each, long details, millions of failing seeds.
+    fn huge_report() -> Report {
+        let target = Target::find("demo-transfer", Some("demo-no-idempotency")).unwrap();
+        let groups: Vec<Group> = (0..5000u64)
+            .map(|i| Group {
+                signature: format!("demo--inv-{i}--{}", "E".repeat(60)),
+                invariant: format!("inv-{i}"),
+                event: "E".repeat(60),
+                count: 1000,
+                seeds: (0..10).map(|k| Seed(i * 1000 + k)).collect(),
+                seeds_not_listed: 990,
+                detail: "detail | with pipes\n".repeat(100),
+                invariants: vec![format!("inv-{i}")],
+                case: Some(format!("failures/demo--inv-{i}.json")),
+                case_from_earlier: false,
+                repro: target.repro(Seed(i * 1000)),
+                shrink: target.shrink_line(Seed(i * 1000)),
+                shrunk: None,
+            })
+            .collect();
+        let mut t = TargetReport::new(&target, End::Range, Tally::new(&target), groups);
+        t.runs = 10_000_000;
+        t.failed = 5_000_000;
+        let settings = Settings {
+            protocol: "all".into(),
+            bug: None,
+            start: Seed(0),
+            seeds: Some(10_000_000),
+            duration: None,
+            shard: "0/1".into(),
+            max_failures: None,
+            shrink: false,
+            append: false,
+        };
+        Report::new(settings, vec![t; 6], None, 1.0, 2)
+    }
+
+    #[test]
+    fn a_huge_campaign_summary_starts_with_its_verdict_and_holds_the_cap() {
+        let md = markdown(&huge_report());
+        assert!(md.len() <= SUMMARY_CAP, "{} bytes", md.len());
+        let first = md.lines().next().unwrap();
+        assert!(first.starts_with("**FAIL** — demo-transfer --bug demo-no-idempotency: 5,000,000 failing seeds in 5,000 signatures"), "{first}");
+        assert!(first.ends_with("60,000,000 runs of 6 targets"), "{first}");
+        assert!(md.contains("more signatures not shown; report.json lists them all"));
+        assert!(md.contains("<details><summary>"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+    }
 
     #[test]
     fn numbers_get_separators() {
