@@ -144,7 +144,7 @@ fn settings_line(r: &Report) -> String {
 }
 
 fn row(t: &TargetReport, g: &Group) -> String {
-    let mut sig = cell(&format!("{}", g.signature));
+    let mut sig = cell(&g.signature);
     if let Some(sh) = &g.shrunk {
         sig.push_str(&format!(
             " (shrunk: {}→{} faults)",
@@ -260,7 +260,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut s = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             s.push(',');
         }
         s.push(c);
@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn the_cap_holds_and_closes_details() {
-        let long = format!("<details>\n{}", "x".repeat(80).repeat(1) + "\n").repeat(3000);
+        let long = format!("<details>\n{}", "x".repeat(80) + "\n").repeat(3000);
         let out = cap(long);
         assert!(out.len() <= SUMMARY_CAP, "{}", out.len());
         assert!(out.contains("summary cut here"));
