@@ -1,11 +1,12 @@
 //! The main job (`dtx` with no command): 1,000 seeds of every registered protocol, one table
-//! row each; exit 1 on any failure of a non-baseline protocol or a baseline that stays clean.
+//! row each, failures listed by signature under their row; exit 1 on any failure of a
+//! non-baseline protocol or a baseline that stays clean.
 
 use std::sync::atomic::AtomicBool;
 
-use dtx_sim::SimConfig;
+use dtx_sim::{Seed, SimConfig};
 
-use crate::campaign::{self, default_jobs, Shard, Spec};
+use crate::campaign::{self, default_jobs, CaseFiles, Shard, Spec};
 use crate::exit::{verdict, Outcome, Usage};
 use crate::registry::{self, Target};
 
@@ -34,22 +35,26 @@ pub fn execute() -> Outcome {
                 protocol: p,
                 bug: None,
             },
-            start: 0,
+            start: Seed(0),
             seeds: Some(MAIN_JOB_SEEDS),
             duration: None,
             jobs: default_jobs(),
-            shard: Shard { index: 0, count: 1 },
-            out: None,
+            shard: Shard::ALL,
             verbose: false,
+            shrink: false,
+            max_failures: None,
         };
-        let r = campaign::campaign(&spec, &config, &stop)
+        let mut cases = CaseFiles::new(None, Default::default())
             .map_err(|e| Usage(format!("campaign failed: {e}")))?;
+        let f = campaign::campaign(&spec, &config, &stop, &mut cases)
+            .map_err(|e| Usage(format!("campaign failed: {e}")))?;
+        let r = &f.report;
         let by: Vec<String> = r
             .violations_by_invariant
             .iter()
             .map(|(k, n)| format!("{k}:{n}"))
             .collect();
-        let reached = r.probes.values().filter(|n| **n > 0).count();
+        let reached = r.probes.len() - r.probes_never_reached.len();
         let hit = r.crash_points.len() - r.crash_points_never_hit.len();
         crate::outln!(
             "{:<16} {:>6} {:>8} {:<40} {:>8} {:>10} {:>9} {:>9} {:>9.0}{}",
@@ -65,7 +70,11 @@ pub fn execute() -> Outcome {
             format!("{hit}/{}", r.crash_points.len()),
             r.coverage.unsettled_runs,
             r.coverage.runs_without_fault_effect,
-            r.seeds_per_sec,
+            if f.wall_secs > 0.0 {
+                r.runs as f64 / f.wall_secs
+            } else {
+                0.0
+            },
             if p.baseline {
                 "  (baseline: violations expected)"
             } else {
@@ -83,13 +92,20 @@ pub fn execute() -> Outcome {
         }
         if !p.baseline && r.failed > 0 {
             ok = false;
-            for f in &r.failures {
+            for g in &r.signatures {
+                let more = if g.count > 1 {
+                    format!(" (and {} more seeds)", g.count - 1)
+                } else {
+                    String::new()
+                };
                 crate::outln!(
-                    "  FAIL seed {} {}: {}\n    reproduce: {}",
-                    f.seed,
-                    f.invariants.join(", "),
-                    f.detail,
-                    f.repro
+                    "  FAIL {}: {} failing seed(s), first {}{more}: {}\n    reproduce: {}\n    shrink: {}",
+                    g.signature,
+                    g.count,
+                    g.first_seed(),
+                    g.detail,
+                    g.repro,
+                    g.shrink
                 );
             }
         }
