@@ -12,7 +12,8 @@
 //! [`RunReport`]; [`self_check`] runs a seed twice and names the first divergent event.
 //!
 //! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash),
-//! `trace` (events), `mermaid` (sequence diagrams), `plan` (faults), `swarm` (plan
+//! `trace` (events), `focus` (what a rendering shows: a filter, violations in place),
+//! `timeline` (the text timeline), `mermaid` (sequence diagrams), `plan` (faults), `swarm` (plan
 //! generation), `links` (link fault state), `link_faults` (link faults over a run),
 //! `crash_point` (named crash points), `boundary` (crashes at durable writes), `bite` (which
 //! faults had an effect), `engine` (shared run state), `host` (what host code sees, the pause
@@ -30,6 +31,7 @@ mod crash_point;
 mod disk;
 mod engine;
 mod envelope;
+mod focus;
 mod hash;
 mod host;
 mod inject;
@@ -48,6 +50,7 @@ mod selfcheck;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 pub mod swarm;
+pub mod timeline;
 mod trace;
 mod wire;
 
@@ -57,6 +60,7 @@ pub use call::{CallError, CallPolicy};
 pub use config::SimConfig;
 pub use disk::{Disk, Durable, HostDown};
 pub use envelope::{Kind, Message};
+pub use focus::{select, Focus, Shown};
 pub use hash::Fnv64;
 pub use host::HostCtx;
 pub use net::{Incoming, Net, PORT, STALE_REPLY_IGNORED};

@@ -1,38 +1,224 @@
-//! The trace as a Mermaid `sequenceDiagram`: hosts are participants, delivered datagrams are
-//! arrows, lost ones are crossed arrows marked with why, faults, crashes and probes are notes.
+//! The run as a Mermaid `sequenceDiagram`: hosts are participants, delivered datagrams are
+//! arrows, lost ones are crossed arrows marked with why; faults, crashes, restarts, probes,
+//! quiescence and the violations (over every participant, where they first broke) are notes.
+//! What is drawn is what [`crate::focus::select`] shows, so the diagram and the timeline agree.
+//!
+//! Text is escaped with Mermaid's entity codes (`#35;` for `#`, `#59;` for `;` …): a bare `#`
+//! or `;` would end the text, and ids like `#341` would be lost.
+//!
+//! Size: Mermaid refuses to draw a diagram over [`MERMAID_LIMIT`] characters. A diagram over
+//! it is folded, gently first: repeated runs (the same arrows or notes between the same
+//! hosts, period up to [`PERIOD`]) become one line each, marked `×N` with the time span; if it
+//! is still too long, between two landmarks (faults, heal, crashes, restarts, quiescence,
+//! violations) every like message (the same label, call id aside, between the same hosts) is
+//! drawn once, marked `×N`, where it first occurred: background polling collapses to a line
+//! per kind; then, if need be, the same with like meaning alike whatever the numbers in the
+//! label (shown as `…`). If it is still too long it is cut, and a final note says so; the
+//! violations are drawn after the cut all the same.
 
-use std::collections::BTreeMap;
+use crate::focus::{select, Focus, Shown};
+use crate::report::Violation;
+use crate::trace::{EventKind, Trace};
 
-use crate::trace::{EventKind, HostId, Trace};
+/// Mermaid's default `maxTextSize`: a longer diagram is not rendered at all.
+pub const MERMAID_LIMIT: usize = 50_000;
 
-/// Which datagrams to draw: all, or only those whose label `only` accepts (the messages of
-/// one order, say).
-pub fn render(trace: &Trace, only: Option<&dyn Fn(&str) -> bool>) -> String {
-    let mut out = String::from("sequenceDiagram\n");
-    for (i, name) in trace.hosts.iter().enumerate() {
-        out.push_str(&format!("    participant h{i} as {}\n", clean(name)));
-    }
-    let all: Vec<String> = (0..trace.hosts.len()).map(|i| format!("h{i}")).collect();
-    let span = if all.len() > 1 {
-        format!("{},{}", all[0], all[all.len() - 1])
-    } else {
-        all.first().cloned().unwrap_or_default()
+/// The longest repeated block the first folding recognises.
+pub const PERIOD: usize = 4;
+
+/// The diagram of `trace`, with `violations` where they first broke, narrowed to `focus`,
+/// within [`MERMAID_LIMIT`] characters.
+pub fn render(trace: &Trace, violations: &[Violation], focus: Option<&Focus<'_>>) -> String {
+    render_within(trace, violations, focus, MERMAID_LIMIT)
+}
+
+/// [`render`], within `limit` characters.
+pub fn render_within(
+    trace: &Trace,
+    violations: &[Violation],
+    focus: Option<&Focus<'_>>,
+    limit: usize,
+) -> String {
+    let span = match trace.hosts.len() {
+        0 | 1 => "h0".to_string(),
+        n => format!("h0,h{}", n - 1),
     };
-    let p = |h: &HostId| format!("h{}", h.0);
-    let mut labels: BTreeMap<u64, String> = BTreeMap::new();
-    let wanted = |label: &str| only.is_none_or(|o| o(label));
-    for e in &trace.events {
-        let t = e.at_ms;
-        match &e.kind {
-            EventKind::Send { uid, label, .. } => {
-                if wanted(label) {
-                    labels.insert(*uid, clean(label));
+    let mut head = String::from("sequenceDiagram\n");
+    for (i, name) in trace.hosts.iter().enumerate() {
+        head.push_str(&format!("    participant h{i} as {}\n", esc(name)));
+    }
+    if let Some(f) = focus {
+        head.push_str(&format!("    Note over {span}: {}\n", esc(&f.banner())));
+    }
+    let items = items(select(trace, violations, focus));
+    let fits = |items: &[Item], head: &str| {
+        head.len() + items.iter().map(|i| i.line(&span).len()).sum::<usize>() <= limit
+    };
+    if fits(&items, &head) {
+        return draw(&head, &items, &span, limit);
+    }
+    let note = |what: &str| {
+        format!(
+            "    Note over {span}: {}\n",
+            esc(&format!(
+                "folded: ×N marks N {what} drawn once, with the time from the first to the last"
+            ))
+        )
+    };
+    let runs = fold_runs(items);
+    let folded =
+        head.clone() + &note("repetitions of a run of like messages between the same hosts,");
+    if fits(&runs, &folded) {
+        return draw(&folded, &runs, &span, limit);
+    }
+    let kinds = fold_between_landmarks(runs);
+    let folded = head.clone()
+        + &note("like messages (same label, same hosts) between two faults, crashes or restarts,");
+    if fits(&kinds, &folded) {
+        return draw(&folded, &kinds, &span, limit);
+    }
+    let shapes = fold_between_landmarks(kinds.into_iter().map(Item::numberless).collect());
+    let folded = head
+        + &note("like messages (same label whatever its numbers, shown as …; same hosts) between two faults, crashes or restarts,");
+    draw(&folded, &shapes, &span, limit)
+}
+
+/// Where a line goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// An arrow; `lost`: crossed.
+    Arrow { from: u16, to: u16, lost: bool },
+    /// A note over one host.
+    Over(u16),
+    /// A note over every host.
+    All,
+}
+
+/// One line of the diagram, possibly standing for `times` like ones.
+#[derive(Clone, Debug)]
+struct Item {
+    first: u64,
+    last: u64,
+    times: u32,
+    place: Place,
+    /// The text, unescaped, without time or datagram id.
+    text: String,
+    /// What makes items alike: the text, or (in the last folding) the text with its numbers
+    /// left out.
+    key: String,
+    /// The datagram it names (`duplicated #341`), not part of what makes items alike.
+    uid: Option<u64>,
+    /// Landmarks (faults, crashes, violations …) are never folded and bound the folding.
+    landmark: bool,
+    violation: bool,
+}
+
+impl Item {
+    fn new(at: u64, place: Place, text: String) -> Self {
+        Item {
+            first: at,
+            last: at,
+            times: 1,
+            place,
+            key: text.clone(),
+            text,
+            uid: None,
+            landmark: false,
+            violation: false,
+        }
+    }
+
+    fn landmark(mut self) -> Self {
+        self.landmark = true;
+        self
+    }
+
+    fn alike(&self, o: &Item) -> bool {
+        !self.landmark && !o.landmark && self.place == o.place && self.key == o.key
+    }
+
+    fn absorb(&mut self, o: &Item) {
+        if self.text != o.text {
+            self.text = self.key.clone();
+        }
+        self.times += o.times;
+        self.last = self.last.max(o.last);
+    }
+
+    /// Alike whatever their numbers (`Status { order: … }`).
+    fn numberless(mut self) -> Self {
+        let mut key = String::with_capacity(self.text.len());
+        let mut digits = false;
+        for c in self.text.chars() {
+            if c.is_ascii_digit() {
+                if !digits {
+                    key.push('…');
                 }
+                digits = true;
+            } else {
+                key.push(c);
+                digits = false;
+            }
+        }
+        self.key = key;
+        self
+    }
+
+    fn line(&self, span: &str) -> String {
+        let mut text = if self.times == 1 {
+            format!("{}ms ", self.first)
+        } else {
+            format!("{}..{}ms ×{} ", self.first, self.last, self.times)
+        };
+        text.push_str(&self.text);
+        if let Some(uid) = self.uid {
+            if self.times == 1 {
+                text.push_str(&format!(" #{uid}"));
+            } else {
+                text.push_str(&format!(" (first #{uid})"));
+            }
+        }
+        let text = esc(&text);
+        match self.place {
+            Place::Arrow { from, to, lost } => {
+                let arrow = if lost { "-x" } else { "->>" };
+                format!("    h{from}{arrow}h{to}: {text}\n")
+            }
+            Place::Over(h) => format!("    Note over h{h}: {text}\n"),
+            Place::All => format!("    Note over {span}: {text}\n"),
+        }
+    }
+}
+
+/// The shown events and violations as diagram lines (datagrams drawn at delivery or loss).
+fn items(shown: Vec<Shown<'_>>) -> Vec<Item> {
+    let mut labels: std::collections::BTreeMap<u64, String> = Default::default();
+    let mut out = Vec::new();
+    for s in shown {
+        let e = match s {
+            Shown::Event(e) => e,
+            Shown::Violation(v) => {
+                let mut item = Item::new(
+                    v.at_ms,
+                    Place::All,
+                    format!("VIOLATION {}: {}", v.invariant, v.detail),
+                )
+                .landmark();
+                item.violation = true;
+                out.push(item);
+                continue;
+            }
+        };
+        let t = e.at_ms;
+        let item = match &e.kind {
+            EventKind::Send { uid, label, .. } => {
+                labels.insert(*uid, without_call_id(label));
+                continue;
             }
             EventKind::Deliver { uid, from, to } => {
-                if let Some(l) = labels.get(uid) {
-                    out.push_str(&format!("    {}->>{}: {t}ms {l}\n", p(from), p(to)));
-                }
+                let Some(l) = labels.get(uid) else { continue };
+                let (from, to, lost) = (from.0, to.0, false);
+                Item::new(t, Place::Arrow { from, to, lost }, l.clone())
             }
             EventKind::Drop {
                 uid,
@@ -40,78 +226,182 @@ pub fn render(trace: &Trace, only: Option<&dyn Fn(&str) -> bool>) -> String {
                 to,
                 reason,
             } => {
-                if let Some(l) = labels.get(uid) {
-                    out.push_str(&format!(
-                        "    {}-x{}: {t}ms LOST ({}) {l}\n",
-                        p(from),
-                        p(to),
-                        reason.name()
-                    ));
-                }
+                let Some(l) = labels.get(uid) else { continue };
+                let (from, to, lost) = (from.0, to.0, true);
+                let text = format!("LOST ({}) {l}", reason.name());
+                Item::new(t, Place::Arrow { from, to, lost }, text)
             }
             EventKind::Duplicate { uid, from, .. } => {
-                if labels.contains_key(uid) {
-                    out.push_str(&format!(
-                        "    Note over {}: {t}ms duplicated #{uid}\n",
-                        p(from)
-                    ));
-                }
+                let mut i = Item::new(t, Place::Over(from.0), "duplicated".into());
+                i.uid = Some(*uid);
+                i
             }
             EventKind::Hold { uid, to, .. } => {
-                if labels.contains_key(uid) {
-                    out.push_str(&format!("    Note over {}: {t}ms held #{uid}\n", p(to)));
-                }
+                let mut i = Item::new(t, Place::Over(to.0), "held".into());
+                i.uid = Some(*uid);
+                i
+            }
+            EventKind::Probe { host, name } => {
+                Item::new(t, Place::Over(host.0), format!("probe {name}"))
             }
             EventKind::FaultStart { index, desc } => {
-                out.push_str(&format!(
-                    "    Note over {span}: {t}ms fault {index}: {}\n",
-                    clean(desc)
-                ));
+                Item::new(t, Place::All, format!("fault {index}: {desc}")).landmark()
             }
             EventKind::FaultEnd { index, desc } => {
-                out.push_str(&format!(
-                    "    Note over {span}: {t}ms fault {index} ends: {}\n",
-                    clean(desc)
-                ));
+                Item::new(t, Place::All, format!("fault {index} ends: {desc}")).landmark()
             }
-            EventKind::Heal => out.push_str(&format!("    Note over {span}: {t}ms HEAL\n")),
-            EventKind::Crash { host, point } => out.push_str(&format!(
-                "    Note over {}: {t}ms CRASH{}\n",
-                p(host),
-                point
+            EventKind::Heal => Item::new(t, Place::All, "HEAL".into()).landmark(),
+            EventKind::Quiescent => Item::new(
+                t,
+                Place::All,
+                "quiescent: nothing may change from here".into(),
+            )
+            .landmark(),
+            EventKind::Crash { host, point } => {
+                let at = point
                     .as_ref()
-                    .map(|x| format!(" at {}", clean(x)))
-                    .unwrap_or_default()
-            )),
-            EventKind::Restart { host, incarnation } => out.push_str(&format!(
-                "    Note over {}: {t}ms restart ({incarnation})\n",
-                p(host)
-            )),
-            EventKind::Probe { host, name } => out.push_str(&format!(
-                "    Note over {}: {t}ms probe {}\n",
-                p(host),
-                clean(name)
-            )),
-            EventKind::Panic { message, .. } => out.push_str(&format!(
-                "    Note over {span}: {t}ms PANIC {}\n",
-                clean(message)
-            )),
+                    .map(|x| format!(" at {x}"))
+                    .unwrap_or_default();
+                Item::new(t, Place::Over(host.0), format!("CRASH{at}")).landmark()
+            }
+            EventKind::Restart { host, incarnation } => {
+                Item::new(t, Place::Over(host.0), format!("restart ({incarnation})")).landmark()
+            }
+            EventKind::Panic { message, .. } => {
+                Item::new(t, Place::All, format!("PANIC {message}")).landmark()
+            }
             EventKind::Release { .. }
             | EventKind::Redeliver { .. }
-            | EventKind::Quiescent
             | EventKind::CrashPointPassed { .. }
-            | EventKind::App { .. } => {}
+            | EventKind::App { .. }
+            | EventKind::Ledger { .. } => continue,
+        };
+        out.push(item);
+    }
+    out
+}
+
+/// `call 0x1f Status { … }` → `call Status { … }`: the call id differs between like messages.
+fn without_call_id(label: &str) -> String {
+    for prefix in ["call 0x", "reply 0x"] {
+        if let Some(rest) = label.strip_prefix(prefix) {
+            let rest = rest.trim_start_matches(|c: char| c.is_ascii_hexdigit());
+            return format!("{}{rest}", &prefix[..prefix.len() - 3]);
+        }
+    }
+    label.to_string()
+}
+
+/// Fold repetitions of a run of alike items (period 1 to [`PERIOD`]) into one run.
+fn fold_runs(items: Vec<Item>) -> Vec<Item> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut i = 0;
+    while i < items.len() {
+        let (mut period, mut reps) = (1, 1);
+        for p in 1..=PERIOD.min(items.len() - i) {
+            let mut r = 1;
+            while i + (r + 1) * p <= items.len()
+                && (0..p).all(|k| items[i + k].alike(&items[i + r * p + k]))
+            {
+                r += 1;
+            }
+            if r > 1 && p * r > period * reps {
+                (period, reps) = (p, r);
+            }
+        }
+        for k in 0..period {
+            let mut item = items[i + k].clone();
+            for r in 1..reps {
+                item.absorb(&items[i + r * period + k]);
+            }
+            out.push(item);
+        }
+        i += period * reps;
+    }
+    out
+}
+
+/// Between two landmarks, draw every kind of item once (where it first occurred), `×N`.
+fn fold_between_landmarks(items: Vec<Item>) -> Vec<Item> {
+    let mut out = Vec::new();
+    let mut stretch: Vec<Item> = Vec::new();
+    for item in items {
+        if item.landmark {
+            out.append(&mut stretch);
+            out.push(item);
+        } else if let Some(same) = stretch.iter_mut().find(|s| s.alike(&item)) {
+            same.absorb(&item);
+        } else {
+            stretch.push(item);
+        }
+    }
+    out.extend(stretch);
+    out
+}
+
+/// The diagram: `head`, then the items; cut with a final note if over `limit`, the violations
+/// after the cut all the same.
+fn draw(head: &str, items: &[Item], span: &str, limit: usize) -> String {
+    let lines: Vec<String> = items.iter().map(|i| i.line(span)).collect();
+    let mut out = String::with_capacity(limit);
+    out.push_str(head);
+    if head.len() + lines.iter().map(String::len).sum::<usize>() <= limit {
+        lines.iter().for_each(|l| out.push_str(l));
+        return out;
+    }
+    const CUT_NOTE: usize = 240;
+    let mut reserve: usize = CUT_NOTE
+        + items
+            .iter()
+            .zip(&lines)
+            .filter(|(i, _)| i.violation)
+            .map(|(_, l)| l.len())
+            .sum::<usize>();
+    let mut at = 0;
+    while at < items.len() {
+        let len = lines[at].len();
+        if items[at].violation {
+            reserve -= len;
+        } else if out.len() + len + reserve > limit {
+            break;
+        }
+        out.push_str(&lines[at]);
+        at += 1;
+    }
+    let rest = &items[at..];
+    let left = rest.iter().filter(|i| !i.violation).count();
+    let when = rest.first().map_or(0, |i| i.first);
+    out.push_str(&format!(
+        "    Note over {span}: {}\n",
+        esc(&format!(
+            "CUT at {when}ms: {left} more lines not drawn (Mermaid draws at most {MERMAID_LIMIT} characters); narrow it with --order ID"
+        ))
+    ));
+    for (i, l) in rest.iter().zip(&lines[at..]) {
+        if i.violation {
+            out.push_str(l);
         }
     }
     out
 }
 
-/// Mermaid treats `;`, `#` and line breaks specially in message text.
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            ';' | '#' | '\n' | '\r' => ' ',
-            c => c,
-        })
-        .collect()
+/// Text as Mermaid draws it: characters that end or break message and note text (`#` starts
+/// an entity or a comment, `;` ends a statement, `<` `>` are markup, quotes, `%`, line breaks)
+/// become Mermaid entity codes.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '#' => out.push_str("#35;"),
+            ';' => out.push_str("#59;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '"' => out.push_str("#quot;"),
+            '\'' => out.push_str("#39;"),
+            '%' => out.push_str("#37;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
