@@ -12,9 +12,12 @@
 //!   panics and violations;
 //! - a probe or a crash point passed at host H at time t only when it can be tied to the
 //!   focus: the last datagram H handled before it (received, or sent) was one the focus keeps,
-//!   at the same instant t. Host code runs to its next await at one instant, so that probe was
-//!   reached while handling that datagram. Probes of timers and background loops (which
-//!   handled nothing at that instant) are left out: nothing ties them to the focus.
+//!   at the same instant t, and the next datagram H sends at t (if any) is one too. Host code
+//!   runs to its next await at one instant, so such a probe was reached while handling the
+//!   focus's datagram. A probe followed by a send about something else at that instant (a
+//!   retry loop probing, then sending, for order after order), and probes of timers and
+//!   background loops that handled nothing at that instant, are left out: nothing ties them
+//!   to the focus.
 //!
 //! Where violations go: right after the ledger event they first broke after (`L<n>`), or,
 //! when they cite none (or it is not in the trace), after the last event at or before their
@@ -23,7 +26,7 @@
 use std::collections::BTreeSet;
 
 use crate::report::Violation;
-use crate::trace::{Event, EventKind, HostId, Trace};
+use crate::trace::{Event, EventKind, Trace};
 
 /// What to narrow a rendering to.
 pub struct Focus<'a> {
@@ -75,13 +78,13 @@ pub fn select<'a>(
     timed.sort_by_key(|v| v.at_ms);
     let mut timed = timed.into_iter().peekable();
 
-    let mut keep = Keep::new(trace.hosts.len(), focus);
+    let keep = Keep::new(trace, focus);
     let mut out = Vec::with_capacity(trace.events.len() + violations.len());
-    for e in &trace.events {
+    for (i, e) in trace.events.iter().enumerate() {
         while let Some(v) = timed.next_if(|v| v.at_ms < e.at_ms) {
             out.push(Shown::Violation(v));
         }
-        if keep.event(e, &cited) {
+        if keep.event(i, e, &cited) {
             out.push(Shown::Event(e));
         }
         if let EventKind::Ledger { n, .. } = e.kind {
@@ -102,57 +105,77 @@ struct Keep<'f> {
     focus: Option<&'f Focus<'f>>,
     /// Datagrams the focus keeps.
     uids: BTreeSet<u64>,
-    /// Per host: the last datagram it handled (when, and whether the focus keeps it).
-    touched: Vec<Option<(u64, bool)>>,
+    /// The probes and crash points passed (by index) the focus keeps.
+    tied: BTreeSet<usize>,
 }
 
 impl<'f> Keep<'f> {
-    fn new(hosts: usize, focus: Option<&'f Focus<'f>>) -> Self {
-        Keep {
-            focus,
-            uids: BTreeSet::new(),
-            touched: vec![None; hosts],
+    fn new(trace: &Trace, focus: Option<&'f Focus<'f>>) -> Self {
+        let Some(f) = focus else {
+            return Keep {
+                focus,
+                uids: BTreeSet::new(),
+                tied: BTreeSet::new(),
+            };
+        };
+        let uids: BTreeSet<u64> = trace
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Send { uid, label, .. } if (f.about)(label) => Some(*uid),
+                _ => None,
+            })
+            .collect();
+        // A datagram a host handled: (host, kept).
+        let touch = |e: &Event| match e.kind {
+            EventKind::Send { uid, from, .. } => Some((from, uids.contains(&uid))),
+            EventKind::Deliver { uid, to, .. } => Some((to, uids.contains(&uid))),
+            _ => None,
+        };
+        let at_host = |e: &Event| match e.kind {
+            EventKind::Probe { host, .. } | EventKind::CrashPointPassed { host, .. } => Some(host),
+            _ => None,
+        };
+        let hosts = trace.hosts.len();
+        // Per host, the datagram it sends next (when, kept), for each probe.
+        let mut next: Vec<Option<(u64, bool)>> = vec![None; hosts];
+        let mut after = vec![None; trace.events.len()];
+        for (i, e) in trace.events.iter().enumerate().rev() {
+            if let (EventKind::Send { .. }, Some((h, kept))) = (&e.kind, touch(e)) {
+                next[usize::from(h.0)] = Some((e.at_ms, kept));
+            } else if let Some(h) = at_host(e) {
+                after[i] = next[usize::from(h.0)];
+            }
         }
-    }
-
-    fn touch(&mut self, host: HostId, at_ms: u64, kept: bool) {
-        if let Some(t) = self.touched.get_mut(usize::from(host.0)) {
-            *t = Some((at_ms, kept));
+        let mut last: Vec<Option<(u64, bool)>> = vec![None; hosts];
+        let mut tied = BTreeSet::new();
+        for (i, e) in trace.events.iter().enumerate() {
+            if let Some((h, kept)) = touch(e) {
+                last[usize::from(h.0)] = Some((e.at_ms, kept));
+            } else if let Some(h) = at_host(e) {
+                let before = last[usize::from(h.0)] == Some((e.at_ms, true));
+                let then = after[i].is_none_or(|(t, kept)| t != e.at_ms || kept);
+                if before && then {
+                    tied.insert(i);
+                }
+            }
         }
+        Keep { focus, uids, tied }
     }
 
-    fn tied(&self, host: HostId, at_ms: u64) -> bool {
-        self.touched.get(usize::from(host.0)).copied().flatten() == Some((at_ms, true))
-    }
-
-    fn event(&mut self, e: &Event, cited: &BTreeSet<u64>) -> bool {
+    fn event(&self, i: usize, e: &Event, cited: &BTreeSet<u64>) -> bool {
         let Some(focus) = self.focus else {
             return true;
         };
         match &e.kind {
-            EventKind::Send {
-                uid, from, label, ..
-            } => {
-                let kept = (focus.about)(label);
-                if kept {
-                    self.uids.insert(*uid);
-                }
-                self.touch(*from, e.at_ms, kept);
-                kept
-            }
-            EventKind::Deliver { uid, to, .. } => {
-                let kept = self.uids.contains(uid);
-                self.touch(*to, e.at_ms, kept);
-                kept
-            }
-            EventKind::Duplicate { uid, .. }
+            EventKind::Send { uid, .. }
+            | EventKind::Deliver { uid, .. }
+            | EventKind::Duplicate { uid, .. }
             | EventKind::Drop { uid, .. }
             | EventKind::Hold { uid, .. }
             | EventKind::Release { uid, .. }
             | EventKind::Redeliver { uid, .. } => self.uids.contains(uid),
-            EventKind::Probe { host, .. } | EventKind::CrashPointPassed { host, .. } => {
-                self.tied(*host, e.at_ms)
-            }
+            EventKind::Probe { .. } | EventKind::CrashPointPassed { .. } => self.tied.contains(&i),
             EventKind::Ledger { n, text } => cited.contains(n) || (focus.about)(text),
             EventKind::App { text, .. } => (focus.about)(text),
             EventKind::FaultStart { .. }
@@ -169,6 +192,7 @@ impl<'f> Keep<'f> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::HostId;
 
     fn trace() -> Trace {
         let mut t = Trace::new(vec!["a".into(), "b".into()]);

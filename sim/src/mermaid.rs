@@ -343,7 +343,7 @@ fn fold_between_landmarks(items: Vec<Item>) -> Vec<Item> {
 /// after the cut all the same.
 fn draw(head: &str, items: &[Item], span: &str, limit: usize) -> String {
     let lines: Vec<String> = items.iter().map(|i| i.line(span)).collect();
-    let mut out = String::with_capacity(limit);
+    let mut out = String::with_capacity(limit.min(MERMAID_LIMIT));
     out.push_str(head);
     if head.len() + lines.iter().map(String::len).sum::<usize>() <= limit {
         lines.iter().for_each(|l| out.push_str(l));
@@ -404,4 +404,130 @@ pub fn esc(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::HostId;
+
+    /// `n` polls and replies between two hosts, a fault, a duplicate, then a violation.
+    fn busy(n: u64) -> (Trace, Vec<Violation>) {
+        let mut t = Trace::new(vec!["a".into(), "b".into()]);
+        let (a, b) = (HostId(0), HostId(1));
+        let mut uid = 0;
+        let mut hop = |t: &mut Trace, at, from, to, label: String| {
+            uid += 1;
+            t.push(
+                at,
+                EventKind::Send {
+                    uid,
+                    from,
+                    to,
+                    label,
+                },
+            );
+            t.push(at + 1, EventKind::Deliver { uid, from, to });
+        };
+        t.push(
+            0,
+            EventKind::FaultStart {
+                index: 0,
+                desc: "crash b; then <a>".into(),
+            },
+        );
+        t.push(
+            0,
+            EventKind::Duplicate {
+                uid: 341,
+                from: a,
+                to: b,
+            },
+        );
+        for i in 0..n {
+            hop(
+                &mut t,
+                10 * i,
+                a,
+                b,
+                format!("call {:#x} Fetch {{ max: 10 }}", i),
+            );
+            hop(
+                &mut t,
+                10 * i + 2,
+                b,
+                a,
+                format!("reply {:#x} Records {{ }}", i),
+            );
+            hop(&mut t, 10 * i + 4, a, b, format!("Status {{ order: {i} }}"));
+        }
+        t.settle();
+        let v = vec![Violation::new(
+            "x-conserved",
+            "order 7: \"#341\" broke; badly",
+            10 * n,
+        )];
+        (t, v)
+    }
+
+    #[test]
+    fn text_is_escaped_so_ids_and_the_rest_of_the_line_survive() {
+        let (t, v) = busy(1);
+        let d = render(&t, &v, None);
+        assert!(d.contains("duplicated #35;341"), "{d}");
+        assert!(d.contains("crash b#59; then #lt;a#gt;"), "{d}");
+        assert!(
+            d.contains("VIOLATION x-conserved: order 7: #quot;#35;341#quot; broke#59; badly"),
+            "{d}"
+        );
+        assert!(!d.contains(" #341"), "{d}");
+        assert_eq!(esc("#;<>\"'%\n"), "#35;#59;#lt;#gt;#quot;#39;#37; ");
+    }
+
+    #[test]
+    fn a_small_diagram_is_drawn_whole() {
+        let (t, v) = busy(3);
+        let d = render(&t, &v, None);
+        assert!(!d.contains('×'), "{d}");
+        assert_eq!(d.matches("h0->>h1: ").count(), 6, "{d}");
+    }
+
+    #[test]
+    fn repeated_traffic_is_folded_then_cut_and_the_violation_kept() {
+        let (t, v) = busy(2_000);
+        let whole = render_within(&t, &v, None, usize::MAX);
+        assert!(whole.len() > MERMAID_LIMIT);
+        let d = render(&t, &v, None);
+        assert!(d.len() <= MERMAID_LIMIT, "{}", d.len());
+        // Polls and replies drawn once each, ×2000; the statuses of 2000 orders as one line
+        // with the numbers left out.
+        assert!(
+            d.contains("h0->>h1: 1..19991ms ×2000 call Fetch { max: 10 }"),
+            "{d}"
+        );
+        assert!(
+            d.contains("h1->>h0: 3..19993ms ×2000 reply Records { }"),
+            "{d}"
+        );
+        assert!(
+            d.contains("h0->>h1: 5..19995ms ×2000 Status { order: … }"),
+            "{d}"
+        );
+        assert!(d.contains("folded: ×N"), "{d}");
+        assert!(d.contains("VIOLATION x-conserved"), "{d}");
+        // A tight limit: cut, said so, violation still drawn (last).
+        let limit = d.len() - 100;
+        let cut = render_within(&t, &v, None, limit);
+        assert!(cut.len() <= limit, "{}", cut.len());
+        assert!(cut.contains("CUT at "), "{cut}");
+        assert!(cut.contains("--order ID"), "{cut}");
+        assert!(
+            cut.trim_end()
+                .lines()
+                .last()
+                .unwrap()
+                .contains("VIOLATION x-conserved"),
+            "{cut}"
+        );
+    }
 }
