@@ -13,9 +13,9 @@
 //!
 //! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash),
 //! `trace` (events), `focus` (what a rendering shows: a filter, violations in place),
-//! `timeline` (the text timeline), `mermaid` (sequence diagrams), `plan` (faults), `swarm` (plan
-//! generation), `links` (link fault state), `link_faults` (link faults over a run),
-//! `crash_point` (named crash points), `boundary` (crashes at durable writes), `bite` (which
+//! `timeline` (the text timeline), `mermaid` (sequence diagrams), `fold` (diagrams to
+//! size), `plan` (faults), `swarm` (plan generation), `links` (link fault state),
+//! `link_faults` (link faults over a run), `crash_point` (named crash points), `boundary` (crashes at durable writes), `bite` (which
 //! faults had an effect), `engine` (shared run state), `host` (what host code sees, the pause
 //! gate), `envelope` (wire format), `net` (message layer), `wire` (datagrams on their way,
 //! redelivered at restart), `call` (retry policy), `disk` (durable state), `panic` (panic
@@ -32,6 +32,7 @@ mod disk;
 mod engine;
 mod envelope;
 mod focus;
+mod fold;
 mod hash;
 mod host;
 mod inject;

@@ -8,7 +8,7 @@
 //!
 //! Size: Mermaid refuses to draw a diagram over [`MERMAID_LIMIT`] characters. A diagram over
 //! it is folded, gently first: repeated runs (the same arrows or notes between the same
-//! hosts, period up to [`PERIOD`]) become one line each, marked `×N` with the time span; if it
+//! hosts, a block of up to four lines) become one line each, marked `×N` with the time span; if it
 //! is still too long, between two landmarks (faults, heal, crashes, restarts, quiescence,
 //! violations) every like message (the same label, call id aside, between the same hosts) is
 //! drawn once, marked `×N`, where it first occurred: background polling collapses to a line
@@ -17,14 +17,12 @@
 //! violations are drawn after the cut all the same.
 
 use crate::focus::{select, Focus, Shown};
+use crate::fold::{fold_between_landmarks, fold_runs, Item, Place};
 use crate::report::Violation;
 use crate::trace::{EventKind, Trace};
 
 /// Mermaid's default `maxTextSize`: a longer diagram is not rendered at all.
 pub const MERMAID_LIMIT: usize = 50_000;
-
-/// The longest repeated block the first folding recognises.
-pub const PERIOD: usize = 4;
 
 /// The diagram of `trace`, with `violations` where they first broke, narrowed to `focus`,
 /// within [`MERMAID_LIMIT`] characters.
@@ -81,113 +79,6 @@ pub fn render_within(
     let folded = head
         + &note("like messages (same label whatever its numbers, shown as …; same hosts) between two faults, crashes or restarts,");
     draw(&folded, &shapes, &span, limit)
-}
-
-/// Where a line goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Place {
-    /// An arrow; `lost`: crossed.
-    Arrow { from: u16, to: u16, lost: bool },
-    /// A note over one host.
-    Over(u16),
-    /// A note over every host.
-    All,
-}
-
-/// One line of the diagram, possibly standing for `times` like ones.
-#[derive(Clone, Debug)]
-struct Item {
-    first: u64,
-    last: u64,
-    times: u32,
-    place: Place,
-    /// The text, unescaped, without time or datagram id.
-    text: String,
-    /// What makes items alike: the text, or (in the last folding) the text with its numbers
-    /// left out.
-    key: String,
-    /// The datagram it names (`duplicated #341`), not part of what makes items alike.
-    uid: Option<u64>,
-    /// Landmarks (faults, crashes, violations …) are never folded and bound the folding.
-    landmark: bool,
-    violation: bool,
-}
-
-impl Item {
-    fn new(at: u64, place: Place, text: String) -> Self {
-        Item {
-            first: at,
-            last: at,
-            times: 1,
-            place,
-            key: text.clone(),
-            text,
-            uid: None,
-            landmark: false,
-            violation: false,
-        }
-    }
-
-    fn landmark(mut self) -> Self {
-        self.landmark = true;
-        self
-    }
-
-    fn alike(&self, o: &Item) -> bool {
-        !self.landmark && !o.landmark && self.place == o.place && self.key == o.key
-    }
-
-    fn absorb(&mut self, o: &Item) {
-        if self.text != o.text {
-            self.text = self.key.clone();
-        }
-        self.times += o.times;
-        self.last = self.last.max(o.last);
-    }
-
-    /// Alike whatever their numbers (`Status { order: … }`).
-    fn numberless(mut self) -> Self {
-        let mut key = String::with_capacity(self.text.len());
-        let mut digits = false;
-        for c in self.text.chars() {
-            if c.is_ascii_digit() {
-                if !digits {
-                    key.push('…');
-                }
-                digits = true;
-            } else {
-                key.push(c);
-                digits = false;
-            }
-        }
-        self.key = key;
-        self
-    }
-
-    fn line(&self, span: &str) -> String {
-        let mut text = if self.times == 1 {
-            format!("{}ms ", self.first)
-        } else {
-            format!("{}..{}ms ×{} ", self.first, self.last, self.times)
-        };
-        text.push_str(&self.text);
-        if let Some(uid) = self.uid {
-            if self.times == 1 {
-                text.push_str(&format!(" #{uid}"));
-            } else {
-                text.push_str(&format!(" (first #{uid})"));
-            }
-        }
-        let text = esc(&text);
-        match self.place {
-            Place::Arrow { from, to, lost } => {
-                let arrow = if lost { "-x" } else { "->>" };
-                format!("    h{from}{arrow}h{to}: {text}\n")
-            }
-            Place::Over(h) => format!("    Note over h{h}: {text}\n"),
-            Place::All => format!("    Note over {span}: {text}\n"),
-        }
-    }
 }
 
 /// The shown events and violations as diagram lines (datagrams drawn at delivery or loss).
@@ -290,53 +181,6 @@ fn without_call_id(label: &str) -> String {
         }
     }
     label.to_string()
-}
-
-/// Fold repetitions of a run of alike items (period 1 to [`PERIOD`]) into one run.
-fn fold_runs(items: Vec<Item>) -> Vec<Item> {
-    let mut out = Vec::with_capacity(items.len());
-    let mut i = 0;
-    while i < items.len() {
-        let (mut period, mut reps) = (1, 1);
-        for p in 1..=PERIOD.min(items.len() - i) {
-            let mut r = 1;
-            while i + (r + 1) * p <= items.len()
-                && (0..p).all(|k| items[i + k].alike(&items[i + r * p + k]))
-            {
-                r += 1;
-            }
-            if r > 1 && p * r > period * reps {
-                (period, reps) = (p, r);
-            }
-        }
-        for k in 0..period {
-            let mut item = items[i + k].clone();
-            for r in 1..reps {
-                item.absorb(&items[i + r * period + k]);
-            }
-            out.push(item);
-        }
-        i += period * reps;
-    }
-    out
-}
-
-/// Between two landmarks, draw every kind of item once (where it first occurred), `×N`.
-fn fold_between_landmarks(items: Vec<Item>) -> Vec<Item> {
-    let mut out = Vec::new();
-    let mut stretch: Vec<Item> = Vec::new();
-    for item in items {
-        if item.landmark {
-            out.append(&mut stretch);
-            out.push(item);
-        } else if let Some(same) = stretch.iter_mut().find(|s| s.alike(&item)) {
-            same.absorb(&item);
-        } else {
-            stretch.push(item);
-        }
-    }
-    out.extend(stretch);
-    out
 }
 
 /// The diagram: `head`, then the items; cut with a final note if over `limit`, the violations
