@@ -11,14 +11,14 @@
 //! and probes through its [`HostCtx`]. [`run`] runs one seed or plan and returns a
 //! [`RunReport`]; [`self_check`] runs a seed twice and names the first divergent event.
 //!
-//! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash),
-//! `trace` (events), `focus` (what a rendering shows: a filter, violations in place),
-//! `timeline` (the text timeline), `mermaid` (sequence diagrams), `fold` (diagrams to
-//! size), `plan` (faults), `swarm` (plan generation), `links` (link fault state),
-//! `link_faults` (link faults over a run), `crash_point` (named crash points), `boundary` (crashes at durable writes), `bite` (which
-//! faults had an effect), `engine` (shared run state), `host` (what host code sees, the pause
-//! gate), `envelope` (wire format), `net` (message layer), `wire` (datagrams on their way,
-//! redelivered at restart), `call` (retry policy), `disk` (durable state), `panic` (panic
+//! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash), `trace`
+//! (events), `focus` (what a rendering shows: a filter, violations in place), `timeline` (the
+//! text timeline), `mermaid` (sequence diagrams), `fold` (diagrams to size), `plan` (faults),
+//! `swarm` (plan generation), `links` (link fault state), `link_faults` (link faults over a
+//! run), `crash_point` (named crash points), `boundary` (crashes at durable writes), `bite`
+//! (which faults had an effect), `engine` (shared run state), `host` (what host code sees, the
+//! pause gate), `envelope` (wire format), `net` (message layer), `wire` (datagrams on their
+//! way, redelivered at restart), `call` (retry policy), `disk` (durable state), `panic` (panic
 //! capture), `scenario` (the contract), `config` (tick and windows), `inject` (starting and
 //! ending faults), `quiescence` (when a run has settled), `runner` (one run), `report` (its
 //! results), `selfcheck` (determinism).

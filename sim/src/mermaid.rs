@@ -6,15 +6,15 @@
 //! Text is escaped with Mermaid's entity codes (`#35;` for `#`, `#59;` for `;` …): a bare `#`
 //! or `;` would end the text, and ids like `#341` would be lost.
 //!
-//! Size: Mermaid refuses to draw a diagram over [`MERMAID_LIMIT`] characters. A diagram over
-//! it is folded, gently first: repeated runs (the same arrows or notes between the same
-//! hosts, a block of up to four lines) become one line each, marked `×N` with the time span; if it
-//! is still too long, between two landmarks (faults, heal, crashes, restarts, quiescence,
+//! Size: Mermaid refuses to draw a diagram over [`MERMAID_LIMIT`] characters. A diagram over it
+//! is folded, gently first: repeated runs (the same arrows or notes between the same hosts, a
+//! block of up to four lines) become one line each, marked `×N` with the time span; if it is
+//! still too long, between two landmarks (faults, heal, crashes, restarts, quiescence,
 //! violations) every like message (the same label, call id aside, between the same hosts) is
-//! drawn once, marked `×N`, where it first occurred: background polling collapses to a line
-//! per kind; then, if need be, the same with like meaning alike whatever the numbers in the
-//! label (shown as `…`). If it is still too long it is cut, and a final note says so; the
-//! violations are drawn after the cut all the same.
+//! drawn once, marked `×N`, where it first occurred: background polling collapses to a line per
+//! kind; then, if need be, the same with like meaning alike whatever the numbers in the label
+//! (shown as `…`). If it is still too long it is cut, and a final note says so; the violations
+//! are drawn after the cut all the same.
 
 use crate::focus::{select, Focus, Shown};
 use crate::fold::{fold_between_landmarks, fold_runs, Item, Place};
