@@ -112,7 +112,7 @@ mod tests {
         let (index, event) = v.after_event.clone().unwrap();
         assert_eq!(index, 1);
         assert!(event.contains("order: 2"), "{event}");
-        assert!(v.to_string().contains("first broken after ledger event #1"));
+        assert!(v.to_string().contains("first broken after ledger event L1"));
     }
 
     /// One small sequence per safety invariant, each breaking that invariant only.

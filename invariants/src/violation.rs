@@ -62,7 +62,7 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} at {}ms: {}", self.invariant, self.at_ms, self.detail)?;
         if let Some((i, e)) = &self.after_event {
-            write!(f, " (first broken after ledger event #{i}: {e})")?;
+            write!(f, " (first broken after ledger event L{i}: {e})")?;
         }
         Ok(())
     }

@@ -4,6 +4,10 @@
 //! write that makes their change durable, so it holds exactly what was committed — the
 //! checkers' input. Protocol code never holds a journal: what is reported is chosen by the
 //! stores, never by the code that drives them.
+//!
+//! Every ledger event also goes into the run's trace, numbered by its index here (from 0):
+//! the number the checkers cite ("first broken after ledger event L25") is the `L25` of the
+//! timeline.
 
 use std::cell::{Ref, RefCell};
 use std::collections::BTreeMap;
@@ -59,6 +63,9 @@ impl Journal {
                     .retain(|(c, _), o| !(c == client && *o == Some(*order)));
             }
             _ => {}
+        }
+        if let Some(clock) = &self.clock {
+            clock.ledger(e.events.len() as u64, || event.to_string());
         }
         e.events.push((at, event));
     }

@@ -387,12 +387,15 @@ impl Scenario for OrderSystem {
         found.extend(check_end(&snap, end.at_ms));
         found
             .into_iter()
-            .map(|v| {
-                let after = v
-                    .after_event
-                    .map(|(i, e)| format!(" (first broken after ledger event #{i}: {e})"))
-                    .unwrap_or_default();
-                Violation::new(v.invariant.name(), format!("{}{after}", v.detail), v.at_ms)
+            .map(|v| match v.after_event {
+                // `L<i>`: the journal index, which is the ledger event's number in the trace.
+                Some((i, e)) => Violation::new(
+                    v.invariant.name(),
+                    format!("{} (first broken after ledger event L{i}: {e})", v.detail),
+                    v.at_ms,
+                )
+                .after_ledger(i as u64),
+                None => Violation::new(v.invariant.name(), v.detail, v.at_ms),
             })
             .collect()
     }

@@ -11,13 +11,14 @@
 //! and probes through its [`HostCtx`]. [`run`] runs one seed or plan and returns a
 //! [`RunReport`]; [`self_check`] runs a seed twice and names the first divergent event.
 //!
-//! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash),
-//! `trace` (events), `mermaid` (sequence diagrams), `plan` (faults), `swarm` (plan
-//! generation), `links` (link fault state), `link_faults` (link faults over a run),
-//! `crash_point` (named crash points), `boundary` (crashes at durable writes), `bite` (which
-//! faults had an effect), `engine` (shared run state), `host` (what host code sees, the pause
-//! gate), `envelope` (wire format), `net` (message layer), `wire` (datagrams on their way,
-//! redelivered at restart), `call` (retry policy), `disk` (durable state), `panic` (panic
+//! Files, one concept each: `seed` (seeds and streams), `hash` (the stable trace hash), `trace`
+//! (events), `focus` (what a rendering shows: a filter, violations in place), `timeline` (the
+//! text timeline), `mermaid` (sequence diagrams), `fold` (diagrams to size), `plan` (faults),
+//! `swarm` (plan generation), `links` (link fault state), `link_faults` (link faults over a
+//! run), `crash_point` (named crash points), `boundary` (crashes at durable writes), `bite`
+//! (which faults had an effect), `engine` (shared run state), `host` (what host code sees, the
+//! pause gate), `envelope` (wire format), `net` (message layer), `wire` (datagrams on their
+//! way, redelivered at restart), `call` (retry policy), `disk` (durable state), `panic` (panic
 //! capture), `scenario` (the contract), `config` (tick and windows), `inject` (starting and
 //! ending faults), `quiescence` (when a run has settled), `runner` (one run), `report` (its
 //! results), `selfcheck` (determinism).
@@ -30,6 +31,8 @@ mod crash_point;
 mod disk;
 mod engine;
 mod envelope;
+mod focus;
+mod fold;
 mod hash;
 mod host;
 mod inject;
@@ -48,6 +51,7 @@ mod selfcheck;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 pub mod swarm;
+pub mod timeline;
 mod trace;
 mod wire;
 
@@ -57,6 +61,7 @@ pub use call::{CallError, CallPolicy};
 pub use config::SimConfig;
 pub use disk::{Disk, Durable, HostDown};
 pub use envelope::{Kind, Message};
+pub use focus::{select, Focus, Shown};
 pub use hash::Fnv64;
 pub use host::HostCtx;
 pub use net::{Incoming, Net, PORT, STALE_REPLY_IGNORED};

@@ -16,6 +16,10 @@ pub struct Violation {
     pub detail: String,
     /// Simulated time at which it was found broken.
     pub at_ms: u64,
+    /// The ledger event after which it first broke (its number in the trace, `L<n>`), when
+    /// the scenario knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_ledger: Option<u64>,
 }
 
 impl Violation {
@@ -25,7 +29,14 @@ impl Violation {
             invariant: invariant.into(),
             detail: detail.into(),
             at_ms,
+            after_ledger: None,
         }
+    }
+
+    /// The same violation, first broken after ledger event `n` (`L<n>` in the trace).
+    pub fn after_ledger(mut self, n: u64) -> Self {
+        self.after_ledger = Some(n);
+        self
     }
 }
 

@@ -162,6 +162,8 @@ impl Runner {
         let mut busy = Vec::new();
         let mut broken = false;
         loop {
+            // The last step's events (and what the runner did after it) in time order.
+            self.engine.trace.borrow_mut().settle();
             let now = self.now();
             self.engine.set_now(now);
             if self.healed_at.is_none() {
@@ -242,7 +244,8 @@ impl Runner {
             ..
         } = self;
         drop(sim);
-        let trace = engine.trace.replace(Trace::default());
+        let mut trace = engine.trace.replace(Trace::default());
+        trace.settle();
         let mut stats = engine.stats.borrow().clone();
         stats.sim_ms = now;
         stats.steps = steps;

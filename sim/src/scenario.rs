@@ -126,6 +126,14 @@ impl Clock {
     pub fn now_ms(&self) -> u64 {
         self.0.upgrade().map_or(0, |e| e.now_ms())
     }
+
+    /// Put the system's ledger event number `n` (numbered from 0 in commit order, the number
+    /// its checkers cite) in the trace, now; `text` renders it. Nothing once the run is gone.
+    pub fn ledger(&self, n: u64, text: impl FnOnce() -> String) {
+        if let Some(e) = self.0.upgrade() {
+            e.record(crate::trace::EventKind::Ledger { n, text: text() });
+        }
+    }
 }
 
 impl std::fmt::Debug for Clock {

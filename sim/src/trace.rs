@@ -1,7 +1,14 @@
 //! The trace: every send, delivery, drop, duplicate, hold, fault, crash, crash point, probe,
-//! panic and application event of a run, stamped with simulated time, and its stable hash.
+//! panic, ledger and application event of a run, stamped with simulated time, in time order,
+//! and its stable hash.
 //!
-//! The hash is fed as events are recorded (FNV-1a over a fixed encoding), so hashing costs
+//! Time order: within one simulation step turmoil runs each host in turn through the whole
+//! tick, so host A's events at 2473 ms are recorded before host B's at 2457 ms. Events are
+//! therefore recorded into a pending batch that the runner [`Trace::settle`]s after every
+//! step: a stable sort by time (events of one host, and events at the same instant, keep
+//! their order), then the hash is fed. Every trace is non-decreasing in `at_ms`.
+//!
+//! The hash is fed as batches settle (FNV-1a over a fixed encoding), so hashing costs
 //! nothing at the end of a run and two runs can be compared event by event.
 
 use serde::{Deserialize, Serialize};
@@ -105,8 +112,11 @@ pub enum EventKind {
         host: Option<HostId>,
         message: String,
     },
-    /// Something the system under test reports (e.g. a committed ledger event).
+    /// Something the system under test reports.
     App { host: HostId, text: String },
+    /// The system under test committed its ledger event number `n` (numbered from 0 in
+    /// commit order, as its checkers cite them: "first broken after ledger event L25").
+    Ledger { n: u64, text: String },
 }
 
 /// One trace event.
@@ -124,8 +134,11 @@ pub struct Event {
 pub struct Trace {
     /// Host names, indexed by [`HostId`].
     pub hosts: Vec<String>,
-    /// The events, in the order they happened.
+    /// The events, in the order they happened (non-decreasing in time).
     pub events: Vec<Event>,
+    /// Events before this index are settled: in time order and fed to the hash.
+    #[serde(skip)]
+    settled: usize,
     #[serde(skip)]
     hash: Fnv64,
 }
@@ -140,19 +153,45 @@ impl Trace {
         Trace {
             hosts,
             events: Vec::new(),
+            settled: 0,
             hash,
         }
     }
 
-    /// Record an event.
+    /// Record an event (pending until the next [`Trace::settle`]).
     pub fn push(&mut self, at_ms: u64, kind: EventKind) {
-        feed(&mut self.hash, at_ms, &kind);
         self.events.push(Event { at_ms, kind });
     }
 
-    /// The stable 64-bit hash of everything recorded so far.
+    /// Settle the pending events: sort them by time (stably: same-instant events keep the
+    /// order they were recorded in) and feed them to the hash. An event stamped before the
+    /// last settled one (which the runner's steps never produce) is moved up to its time, so
+    /// the trace never goes backwards.
+    pub fn settle(&mut self) {
+        let floor = self
+            .settled
+            .checked_sub(1)
+            .map_or(0, |i| self.events[i].at_ms);
+        let pending = &mut self.events[self.settled..];
+        if !pending.is_sorted_by_key(|e| e.at_ms) {
+            pending.sort_by_key(|e| e.at_ms);
+        }
+        for e in pending.iter_mut() {
+            e.at_ms = e.at_ms.max(floor);
+            feed(&mut self.hash, e.at_ms, &e.kind);
+        }
+        self.settled = self.events.len();
+    }
+
+    /// The stable 64-bit hash of everything recorded so far (pending events as they will
+    /// settle).
     pub fn hash(&self) -> u64 {
-        self.hash.finish()
+        if self.settled == self.events.len() {
+            return self.hash.finish();
+        }
+        let mut t = self.clone();
+        t.settle();
+        t.hash.finish()
     }
 
     /// The name of a host.
@@ -161,16 +200,6 @@ impl Trace {
             .get(usize::from(id.0))
             .map(String::as_str)
             .unwrap_or("?")
-    }
-
-    /// The whole trace as a text timeline, one event a line.
-    pub fn timeline(&self) -> String {
-        let mut out = String::new();
-        for e in &self.events {
-            out.push_str(&self.describe(e));
-            out.push('\n');
-        }
-        out
     }
 
     /// One event as a line of text: `  1250ms  stock -> order  #17 Reserved{..}`.
@@ -234,6 +263,7 @@ impl Trace {
                 None => format!("PANIC    {message}"),
             },
             EventKind::App { host, text } => format!("app      {} {text}", h(*host)),
+            EventKind::Ledger { n, text } => format!("ledger   L{n} {text}"),
         };
         format!("{:>8}ms  {what}", e.at_ms)
     }
@@ -313,6 +343,11 @@ fn feed(hash: &mut Fnv64, at_ms: u64, kind: &EventKind) {
             hash.write_u64(u64::from(host.0));
             hash.write_str(text);
         }
+        EventKind::Ledger { n, text } => {
+            hash.write_u64(18);
+            hash.write_u64(*n);
+            hash.write_str(text);
+        }
     }
 }
 
@@ -335,8 +370,42 @@ mod tests {
         };
         let base = mk(&[(1, p("x")), (2, p("y"))]);
         assert_eq!(base, mk(&[(1, p("x")), (2, p("y"))]));
-        assert_ne!(base, mk(&[(2, p("y")), (1, p("x"))]));
+        // Recorded out of time order, they settle in time order.
+        assert_eq!(base, mk(&[(2, p("y")), (1, p("x"))]));
+        assert_ne!(
+            mk(&[(1, p("x")), (1, p("y"))]),
+            mk(&[(1, p("y")), (1, p("x"))])
+        );
         assert_ne!(base, mk(&[(1, p("x")), (3, p("y"))]));
         assert_ne!(base, mk(&[(1, p("x")), (2, p("z"))]));
+        let l = |n: u64| EventKind::Ledger {
+            n,
+            text: "x".into(),
+        };
+        assert_ne!(mk(&[(1, l(1))]), mk(&[(1, l(2))]));
+    }
+
+    #[test]
+    fn settling_sorts_a_step_by_time_and_never_goes_back() {
+        let p = |name: &str| EventKind::Probe {
+            host: HostId(0),
+            name: name.into(),
+        };
+        let mut t = Trace::new(vec!["a".into()]);
+        t.push(50, p("a"));
+        t.push(40, p("b"));
+        t.push(40, p("c"));
+        t.settle();
+        t.push(30, p("d"));
+        t.settle();
+        let got: Vec<(u64, &str)> = t
+            .events
+            .iter()
+            .map(|e| match &e.kind {
+                EventKind::Probe { name, .. } => (e.at_ms, name.as_str()),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(got, [(40, "b"), (40, "c"), (50, "a"), (50, "d")]);
     }
 }

@@ -46,6 +46,7 @@ pub fn origin(repro: &str, path: &Path) -> Origin {
 }
 
 pub fn execute(a: Args) -> Outcome {
+    a.show.check()?;
     let (case, target) = Case::load(&a.case)?;
     let r = case.replay(&target, &SimConfig::default());
     let judged = case.verdict(&r);
@@ -65,9 +66,15 @@ pub fn execute(a: Args) -> Outcome {
     }
     show_from(&target, &r, &a.show, &origin)?;
     if !a.show.json {
-        match &judged {
-            Ok(()) => crate::outln!("  as the case expects ({expect})"),
-            Err(why) => crate::outln!("  NOT as the case expects: {why}"),
+        let line = match &judged {
+            Ok(()) => format!("  as the case expects ({expect})"),
+            Err(why) => format!("  NOT as the case expects: {why}"),
+        };
+        if a.show.mermaid_to_stdout() {
+            // stdout carries the diagram alone.
+            eprintln!("{line}");
+        } else {
+            crate::outln!("{line}");
         }
     }
     Ok(verdict(judged.is_ok()))

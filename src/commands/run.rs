@@ -55,6 +55,7 @@ pub struct Args {
 }
 
 pub fn execute(a: Args) -> Outcome {
+    a.show.check()?;
     let config = SimConfig::default();
     if let Some(path) = &a.case {
         let (case, target) = Case::load(path)?;
