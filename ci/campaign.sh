@@ -19,7 +19,7 @@
 # Results, the layout `dtx campaign --out DIR --junit DIR/junit.xml` writes:
 #   DIR/report.json   the combined report (schema dtx.campaign/1), every protocol of the run
 #   DIR/summary.md    the same, for people (dtx also appends it to $GITHUB_STEP_SUMMARY if set)
-#   DIR/junit.xml     one test case per protocol, for CI test reports
+#   DIR/junit.xml     the results as JUnit XML, for CI test reports
 #   DIR/failures/     one case file per failure signature: `dtx replay FILE` reproduces it
 #
 # Exit codes:
@@ -147,11 +147,13 @@ while [ -z "$status" ]; do
 done
 trap - INT TERM
 
-cases=0
-if [ -d "$out/failures" ]; then
-  cases=$(find "$out/failures" -name '*.json' | wc -l | tr -d ' ')
+if [ "$status" = 0 ] || [ "$status" = 1 ] || [ "$status" = 130 ]; then
+  cases=0
+  if [ -d "$out/failures" ]; then
+    cases=$(find "$out/failures" -name '*.json' | wc -l | tr -d ' ')
+  fi
+  echo "shard $shard: $cases failure case(s) in $out/failures; reports in $out" >&2
 fi
-echo "shard $shard: $cases failure case(s) in $out/failures; reports in $out" >&2
 case "$status" in
   0) exit 0 ;;
   1) exit "$findings_exit" ;;
