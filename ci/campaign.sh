@@ -3,7 +3,7 @@
 # `dtx campaign` and leaves every result under --out.
 #
 #   bash ci/campaign.sh [--shard I/N] [--duration D] [--seeds N] [--start S] [--jobs J]
-#                       [--protocol P] [--out DIR] [--findings-exit CODE]
+#                       [--protocol P] [--out DIR] [--append] [--findings-exit CODE]
 #
 #   --shard I/N        this shard's part of the seeds: start+I, start+I+N, … (default 0/1)
 #   --duration D       wall-clock budget, e.g. 30s, 10m, 1h (default 60s unless --seeds is given)
@@ -12,7 +12,10 @@
 #                      run a new one (a run number, a date) so each run tests new seeds
 #   --jobs J           worker threads (default: every core dtx sees)
 #   --protocol P       a protocol, or `all` (every protocol but the baselines; default)
-#   --out DIR          where the results go (default campaign-out)
+#   --out DIR          where the results go (default campaign-out; dtx refuses a non-empty
+#                      one unless --append)
+#   --append           write into a non-empty --out (a retried pod): what an earlier attempt
+#                      left there is listed as earlier, never counted as this run's
 #   --findings-exit C  the exit code when bugs are found (default 1); a Kubernetes Job uses 0
 #                      so that findings, which are in the files, do not count as pod failures
 #
@@ -33,7 +36,7 @@
 # and target/release/dtx; otherwise `dtx` on PATH (the campaign image, ci/Dockerfile).
 set -euo pipefail
 
-usage="usage: campaign.sh [--shard I/N] [--duration D] [--seeds N] [--start S] [--jobs J] [--protocol P] [--out DIR] [--findings-exit CODE]"
+usage="usage: campaign.sh [--shard I/N] [--duration D] [--seeds N] [--start S] [--jobs J] [--protocol P] [--out DIR] [--append] [--findings-exit CODE]"
 
 # A one-line error naming what is wrong, exit 2.
 bad() {
@@ -42,7 +45,7 @@ bad() {
 }
 
 shard="0/1"; duration=""; seeds=""; start="${DTX_START:-0}"; jobs=""
-protocol="all"; out="campaign-out"; findings_exit=1
+protocol="all"; out="campaign-out"; findings_exit=1; append=""
 while [ $# -gt 0 ]; do
   option="$1"
   case "$option" in
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
       value="$2"
       shift 2
       ;;
+    --append) append=1; shift; continue ;;
     -h | --help) echo "$usage"; exit 0 ;;
     *) bad "unknown argument '$option'; $usage" ;;
   esac
@@ -114,6 +118,7 @@ args=(campaign --protocol "$protocol" --shard "$shard" --start "$start"
 [ -n "$duration" ] && args+=(--duration "$duration")
 [ -n "$seeds" ] && args+=(--seeds "$seeds")
 [ -n "$jobs" ] && args+=(--jobs "$jobs")
+[ -n "$append" ] && args+=(--append)
 mkdir -p "$out"
 
 # dtx runs as a background job in a process group of its own (set -m), and this script

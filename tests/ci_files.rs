@@ -138,10 +138,15 @@ fn the_manifest_is_an_indexed_job_running_its_shard() {
     let shard = option_value(&j, "--shard").unwrap();
     let n = j["spec"]["completions"].as_u64().unwrap();
     assert_eq!(shard, format!("$(JOB_COMPLETION_INDEX)/{n}"));
+    // One folder per run (its first seed) and index, appended to by a retried index: a later
+    // run or a retry is never refused for finding the folder non-empty.
     assert_eq!(
         option_value(&j, "--out").as_deref(),
-        Some("/results/shard-$(JOB_COMPLETION_INDEX)")
+        Some("/results/start-$(DTX_START)/shard-$(JOB_COMPLETION_INDEX)")
     );
+    let args =
+        serde_yaml::to_string(&j["spec"]["template"]["spec"]["containers"][0]["args"]).unwrap();
+    assert!(args.contains("--append"), "{args}");
 }
 
 #[test]
@@ -397,18 +402,6 @@ fn row(catalogue: &str, n: u32) -> Option<&str> {
     Some(&rest[..rest.find("\n#").unwrap_or(rest.len())])
 }
 
-/// The rows (`#N`) a knob's description names.
-fn rows_named(about: &str) -> Vec<u32> {
-    about
-        .split('#')
-        .skip(1)
-        .filter_map(|s| {
-            let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse().ok()
-        })
-        .collect()
-}
-
 /// Every `.rs` file under `dir`.
 fn sources(dir: &Path, into: &mut Vec<String>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -453,9 +446,8 @@ fn every_bug_knob_is_in_the_rows_it_names_with_its_invariants() {
     );
     assert!(knobs.len() >= 23);
     for knob in &knobs {
-        let rows = rows_named(knob.about);
-        assert!(!rows.is_empty(), "{} names no row", knob.name);
-        for n in rows {
+        assert!(!knob.rows.is_empty(), "{} names no row", knob.name);
+        for &n in knob.rows {
             let text = row(&catalogue, n).unwrap_or_else(|| panic!("no row #{n}"));
             assert!(
                 text.contains(&format!("`{}`", knob.name)),
