@@ -78,4 +78,4 @@ pub use ids::{ChargeId, ClientId, OrderId, Sku, UserId};
 pub use invariant::{Invariant, Phase};
 pub use monitor::Monitor;
 pub use snapshot::{ChargeRecord, OrderRecord, PointsRow, Snapshot, StockRow};
-pub use violation::{Entity, Violation};
+pub use violation::{after_event_kind, after_event_note, Entity, Violation};

@@ -62,8 +62,50 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} at {}ms: {}", self.invariant, self.at_ms, self.detail)?;
         if let Some((i, e)) = &self.after_event {
-            write!(f, " (first broken after ledger event L{i}: {e})")?;
+            write!(f, " {}", after_event_note(*i, e))?;
         }
         Ok(())
+    }
+}
+
+/// What a violation's text says of the ledger event after which it first broke:
+/// `(first broken after ledger event L12: Charged { … })`. `L<i>` is the event's index in the
+/// ledger, the number the trace shows it under.
+pub fn after_event_note(index: usize, event: &str) -> String {
+    format!("{AFTER_EVENT}{index}: {event})")
+}
+
+const AFTER_EVENT: &str = "(first broken after ledger event L";
+
+/// The kind (variant name) of the ledger event an [`after_event_note`] in `text` names:
+/// `… (first broken after ledger event L12: Charged { order: 3, … })` gives `Charged`.
+pub fn after_event_kind(text: &str) -> Option<&str> {
+    let rest = &text[text.rfind(AFTER_EVENT)? + AFTER_EVENT.len()..];
+    let event = rest.split_once(": ")?.1;
+    let end = event
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(event.len());
+    (end > 0).then(|| &event[..end])
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::*;
+
+    #[test]
+    fn the_event_kind_is_read_back_from_the_note() {
+        let d = format!(
+            "order 3: charged but cancelled {}",
+            after_event_note(12, "Charged { order: 3, amount: 5 }")
+        );
+        assert!(
+            d.ends_with("(first broken after ledger event L12: Charged { order: 3, amount: 5 })")
+        );
+        assert_eq!(after_event_kind(&d), Some("Charged"));
+        assert_eq!(after_event_kind("ran 5 s past quiescence"), None);
+        assert_eq!(
+            after_event_kind(&after_event_note(1, "StockSold")),
+            Some("StockSold")
+        );
     }
 }

@@ -391,7 +391,7 @@ impl Scenario for OrderSystem {
                 // `L<i>`: the journal index, which is the ledger event's number in the trace.
                 Some((i, e)) => Violation::new(
                     v.invariant.name(),
-                    format!("{} (first broken after ledger event L{i}: {e})", v.detail),
+                    format!("{} {}", v.detail, dtx_invariants::after_event_note(i, &e)),
                     v.at_ms,
                 )
                 .after_ledger(i as u64),

@@ -25,7 +25,7 @@ pub(crate) struct Item {
     pub(crate) first: u64,
     last: u64,
     times: u32,
-    place: Place,
+    pub(crate) place: Place,
     /// The text, unescaped, without time or datagram id.
     text: String,
     /// What makes items alike: the text, or (in the last folding) the text with its numbers

@@ -37,18 +37,39 @@ pub fn render_within(
     focus: Option<&Focus<'_>>,
     limit: usize,
 ) -> String {
-    let span = match trace.hosts.len() {
-        0 | 1 => "h0".to_string(),
-        n => format!("h0,h{}", n - 1),
+    let items = items(select(trace, violations, focus));
+    // Only the hosts something happens at are drawn (an idle client or broker is noise).
+    let mut used = std::collections::BTreeSet::new();
+    for i in &items {
+        match i.place {
+            Place::Arrow { from, to, .. } => {
+                used.insert(from);
+                used.insert(to);
+            }
+            Place::Over(h) => {
+                used.insert(h);
+            }
+            Place::All => {}
+        }
+    }
+    if used.is_empty() {
+        used.extend((0..trace.hosts.len()).filter_map(|h| u16::try_from(h).ok()));
+    }
+    let span = match (used.first(), used.last()) {
+        (Some(a), Some(b)) if a != b => format!("h{a},h{b}"),
+        (Some(a), _) => format!("h{a}"),
+        _ => "h0".to_string(),
     };
     let mut head = String::from("sequenceDiagram\n");
-    for (i, name) in trace.hosts.iter().enumerate() {
-        head.push_str(&format!("    participant h{i} as {}\n", esc(name)));
+    for &h in &used {
+        head.push_str(&format!(
+            "    participant h{h} as {}\n",
+            esc(trace.host(crate::trace::HostId(h)))
+        ));
     }
     if let Some(f) = focus {
         head.push_str(&format!("    Note over {span}: {}\n", esc(&f.banner())));
     }
-    let items = items(select(trace, violations, focus));
     let fits = |items: &[Item], head: &str| {
         head.len() + items.iter().map(|i| i.line(&span).len()).sum::<usize>() <= limit
     };
@@ -334,6 +355,37 @@ mod tests {
         let d = render(&t, &v, None);
         assert!(!d.contains('×'), "{d}");
         assert_eq!(d.matches("h0->>h1: ").count(), 6, "{d}");
+    }
+
+    #[test]
+    fn only_hosts_something_happens_at_are_drawn() {
+        let mut t = Trace::new(vec!["a".into(), "idle".into(), "b".into()]);
+        let (a, b) = (HostId(0), HostId(2));
+        t.push(
+            1,
+            EventKind::Send {
+                uid: 1,
+                from: a,
+                to: b,
+                label: "Ping".into(),
+            },
+        );
+        t.push(
+            2,
+            EventKind::Deliver {
+                uid: 1,
+                from: a,
+                to: b,
+            },
+        );
+        t.push(3, EventKind::Heal);
+        let d = render(&t, &[], None);
+        assert!(
+            d.contains("participant h0 as a") && d.contains("participant h2 as b"),
+            "{d}"
+        );
+        assert!(!d.contains("idle"), "{d}");
+        assert!(d.contains("Note over h0,h2: 3ms HEAL"), "{d}");
     }
 
     #[test]
