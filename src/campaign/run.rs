@@ -220,6 +220,21 @@ impl Collector<'_> {
                     self.cases.save_shrunk(target, &sig, &o, s.plan)?;
                 }
             }
+            // With a case file on disk, the next step starts from it, not from the seed.
+            if let Some(path) = self.cases.path(&sig) {
+                group.shrink = if group.shrunk.is_some() {
+                    format!(
+                        "shrunk already; look: dtx replay {} --trace",
+                        path.display()
+                    )
+                } else {
+                    format!(
+                        "dtx shrink {} --out {}-shrunk.json",
+                        path.display(),
+                        sig.id()
+                    )
+                };
+            }
             if self.spec.verbose {
                 let path = self.cases.path(&sig);
                 let group = &*group;
