@@ -1,19 +1,10 @@
 //! How `dtx run` shows a run: the trace inside the JSON with `--json --trace`, `--order`
 //! narrowing the timeline, `--mermaid -` on stdout, and the bad combinations.
 
-use std::process::Command;
+#[path = "support/cli.rs"]
+mod cli;
 
-fn dtx(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dtx"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use cli::dtx;
 
 /// A bug knob's first failing seed: its violation cites a ledger event.
 const KNOB: [&str; 8] = [

@@ -7,6 +7,7 @@ pub mod main_job;
 pub mod mutants;
 pub mod replay;
 pub mod run;
+pub mod seed_args;
 pub mod shrink;
 
 use clap::Subcommand;

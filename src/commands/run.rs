@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 
 use clap::ArgGroup;
-use dtx_sim::{run, Seed, SimConfig, Start};
+use dtx_sim::{run, SimConfig, Start};
 
 use crate::case::Case;
-use crate::exit::{verdict, Outcome, Usage};
-use crate::registry::Target;
+use crate::exit::{verdict, Outcome};
 use crate::show::{show, show_from, ShowArgs};
+
+use super::seed_args::SeedArgs;
 
 /// What the command does (`--help`).
 pub const LONG_ABOUT: &str =
@@ -33,20 +34,8 @@ Exit codes: 0 the run is clean, 1 it violated an invariant, 2 bad input.";
     group(ArgGroup::new("what").required(true).args(["protocol", "case"]))
 )]
 pub struct Args {
-    /// The protocol to run (see `dtx list`).
-    #[arg(long, value_name = "P", requires = "seed")]
-    protocol: Option<String>,
-    /// The seed: decimal or 0x hex, 0 to 2^64-1. One seed is one whole run.
-    #[arg(
-        long,
-        value_name = "S",
-        requires = "protocol",
-        allow_negative_numbers = true
-    )]
-    seed: Option<Seed>,
-    /// Turn on this bug knob of the protocol (see `dtx list`).
-    #[arg(long, value_name = "B", requires = "protocol")]
-    bug: Option<String>,
+    #[command(flatten)]
+    seed: SeedArgs,
     /// Run a case file's plan instead (written by `dtx shrink` or a campaign's failures/).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["protocol", "seed", "bug"])]
     case: Option<PathBuf>,
@@ -64,10 +53,7 @@ pub fn execute(a: Args) -> Outcome {
         show_from(&target, &r, &a.show, &origin)?;
         return Ok(verdict(r.report.is_clean()));
     }
-    let (Some(protocol), Some(seed)) = (a.protocol, a.seed) else {
-        return Err(Usage("run needs --protocol and --seed, or --case".into()));
-    };
-    let target = Target::find(&protocol, a.bug.as_deref())?;
+    let (target, seed) = a.seed.target("run")?;
     let r = run(&mut *target.scenario(), Start::Seed(seed), &config)?;
     show(&target, &r, &a.show)?;
     Ok(verdict(r.report.is_clean()))

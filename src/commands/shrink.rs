@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::ArgGroup;
-use dtx_sim::{run, Seed, SimConfig, Start};
+use dtx_sim::{run, SimConfig, Start};
 
 use crate::case::{Case, Expect};
 use crate::exit::{Outcome, Usage};
-use crate::registry::Target;
 use crate::shrink;
+
+use super::seed_args::SeedArgs;
 
 /// What the command does (`--help`).
 pub const LONG_ABOUT: &str =
@@ -39,20 +40,8 @@ pub struct Args {
     /// A case file to shrink (e.g. from a campaign's failures/), instead of --protocol/--seed.
     #[arg(value_name = "CASE", conflicts_with_all = ["protocol", "seed", "bug"])]
     case: Option<PathBuf>,
-    /// The protocol of the failing seed (see `dtx list`).
-    #[arg(long, value_name = "P", requires = "seed")]
-    protocol: Option<String>,
-    /// The failing seed: decimal or 0x hex, 0 to 2^64-1.
-    #[arg(
-        long,
-        value_name = "S",
-        requires = "protocol",
-        allow_negative_numbers = true
-    )]
-    seed: Option<Seed>,
-    /// The bug knob that was on (see `dtx list`); the shrink keeps an invariant it breaks.
-    #[arg(long, value_name = "B", requires = "protocol")]
-    bug: Option<String>,
+    #[command(flatten)]
+    seed: SeedArgs,
     /// Where to write the shrunk case file; `-` writes it to stdout (the rest goes to stderr).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -94,12 +83,7 @@ pub fn execute(a: Args) -> Outcome {
             )
         }
         None => {
-            let (Some(protocol), Some(seed)) = (&a.protocol, a.seed) else {
-                return Err(Usage(
-                    "shrink needs --protocol and --seed, or a case file".into(),
-                ));
-            };
-            let target = Target::find(protocol, a.bug.as_deref())?;
+            let (target, seed) = a.seed.target("shrink")?;
             let first = run(&mut *target.scenario(), Start::Seed(seed), &config)?;
             (target, first, None, None, format!("{target} seed {seed}"))
         }

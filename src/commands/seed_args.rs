@@ -1,0 +1,40 @@
+//! The arguments that name one seeded run — `--protocol P --seed S [--bug B]` — shared by the
+//! commands that take either them or a case file (`run`, `shrink`).
+
+use dtx_sim::Seed;
+
+use crate::exit::Usage;
+use crate::registry::Target;
+
+/// `--protocol P --seed S [--bug B]` (flattened; the command's ArgGroup makes them the
+/// alternative to a case file).
+#[derive(clap::Args)]
+pub struct SeedArgs {
+    /// The protocol (see `dtx list`).
+    #[arg(long, value_name = "P", requires = "seed")]
+    pub protocol: Option<String>,
+    /// The seed: decimal or 0x hex, 0 to 2^64-1. One seed is one whole run.
+    #[arg(
+        long,
+        value_name = "S",
+        requires = "protocol",
+        allow_negative_numbers = true
+    )]
+    pub seed: Option<Seed>,
+    /// Turn on this bug knob of the protocol (see `dtx list`); `shrink` keeps an invariant
+    /// the knob's catalogue row names.
+    #[arg(long, value_name = "B", requires = "protocol")]
+    pub bug: Option<String>,
+}
+
+impl SeedArgs {
+    /// The target and seed named, or bad input saying what `command` needs.
+    pub fn target(&self, command: &str) -> Result<(Target, Seed), Usage> {
+        let (Some(protocol), Some(seed)) = (&self.protocol, self.seed) else {
+            return Err(Usage(format!(
+                "{command} needs --protocol and --seed, or a case file"
+            )));
+        };
+        Ok((Target::find(protocol, self.bug.as_deref())?, seed))
+    }
+}
