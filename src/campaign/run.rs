@@ -220,19 +220,14 @@ impl Collector<'_> {
                     self.cases.save_shrunk(target, &sig, &o, s.plan)?;
                 }
             }
-            // With a case file on disk, the next step starts from it, not from the seed.
-            if let Some(path) = self.cases.path(&sig) {
+            // With a case file on disk, the next step starts from it, not from the seed. The
+            // report names it relative to the report's directory (like `case`), so the report
+            // does not depend on where --out is; the terminal line names it from here.
+            if let Some(case) = &group.case {
                 group.shrink = if group.shrunk.is_some() {
-                    format!(
-                        "shrunk already; look: dtx replay {} --trace",
-                        path.display()
-                    )
+                    format!("shrunk already; look: dtx replay {case} --trace")
                 } else {
-                    format!(
-                        "dtx shrink {} --out {}-shrunk.json",
-                        path.display(),
-                        sig.id()
-                    )
+                    format!("dtx shrink {case} --out {}-shrunk.json", sig.id())
                 };
             }
             if self.spec.verbose {
@@ -280,5 +275,9 @@ fn announce(g: &Group, path: Option<&std::path::Path>) {
             s.runs
         );
     }
-    crate::outln!("  reproduce: {}\n  shrink: {}", g.repro, g.shrink);
+    let shrink = match (path, &g.case) {
+        (Some(p), Some(case)) => g.shrink.replacen(case, &p.display().to_string(), 1),
+        _ => g.shrink.clone(),
+    };
+    crate::outln!("  reproduce: {}\n  shrink: {shrink}", g.repro);
 }
