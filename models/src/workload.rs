@@ -42,8 +42,8 @@ pub struct Workload {
     pub clients: Vec<Vec<OrderSpec>>,
 }
 
-/// Shape of generated workloads.
-#[derive(Clone, Copy, Debug)]
+/// Shape of generated workloads (case files record it when it is not the default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkloadShape {
     pub clients: usize,
     pub orders_per_client: usize,

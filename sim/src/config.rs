@@ -1,4 +1,5 @@
-//! Run configuration: the tick, the latency model, the fault window and the liveness deadline.
+//! Run configuration: the tick, the latency model, the fault window and preset, and the
+//! liveness deadline.
 //!
 //! # Why a 50 ms tick
 //!
@@ -38,6 +39,55 @@ pub struct SimConfig {
     /// How long generated faults last at most, relative to the longest retry budget of the
     /// code under test: partitions and pauses last up to about 3× it.
     pub longest_fault_ms: u64,
+    /// Which faults generated plans draw.
+    #[serde(default)]
+    pub faults: FaultPreset,
+}
+
+/// Which faults a generated plan draws (`--faults`): none, the default swarm, or a heavier one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultPreset {
+    /// No faults: the calm baseline (the workload and its business failures only).
+    None,
+    /// The swarm: each kind on or off per seed, up to `max_faults_per_kind` of each.
+    #[default]
+    Default,
+    /// Every applicable kind on, up to twice `max_faults_per_kind` of each.
+    Heavy,
+}
+
+impl FaultPreset {
+    /// Every preset, mildest first.
+    pub const ALL: [FaultPreset; 3] = [FaultPreset::None, FaultPreset::Default, FaultPreset::Heavy];
+
+    /// Its CLI name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultPreset::None => "none",
+            FaultPreset::Default => "default",
+            FaultPreset::Heavy => "heavy",
+        }
+    }
+}
+
+impl std::fmt::Display for FaultPreset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for FaultPreset {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        FaultPreset::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                format!("unknown fault preset '{s}'; valid presets: none, default, heavy")
+            })
+    }
 }
 
 impl Default for SimConfig {
@@ -51,6 +101,7 @@ impl Default for SimConfig {
             deadline_ms: 60_000,
             tail_ms: 5_000,
             longest_fault_ms: 24_000,
+            faults: FaultPreset::Default,
         }
     }
 }

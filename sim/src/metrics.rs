@@ -25,7 +25,10 @@ impl Metrics {
 
     /// Record one sample of `name` (created empty by [`Metrics::samples_of`] when none).
     pub fn sample(&mut self, name: &str, value: u64) {
-        self.samples.entry(name.to_string()).or_default().push(value);
+        self.samples
+            .entry(name.to_string())
+            .or_default()
+            .push(value);
     }
 
     /// Make sure sample list `name` exists, empty if nothing was recorded.

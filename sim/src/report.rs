@@ -116,6 +116,9 @@ pub struct RunReport {
     /// The plan indices of the faults that had an effect.
     #[serde(default)]
     pub bitten: Vec<u32>,
+    /// The scenario's business metrics (empty for a scenario that has none).
+    #[serde(default, skip_serializing_if = "crate::metrics::Metrics::is_empty")]
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl RunReport {

@@ -246,6 +246,11 @@ impl Runner {
         drop(sim);
         let mut trace = engine.trace.replace(Trace::default());
         trace.settle();
+        let metrics = if broken {
+            crate::metrics::Metrics::default()
+        } else {
+            scenario.metrics(&trace)
+        };
         let mut stats = engine.stats.borrow().clone();
         stats.sim_ms = now;
         stats.steps = steps;
@@ -269,6 +274,7 @@ impl Runner {
             writes,
             faults: engine.bites.borrow().tally(&plan),
             bitten: engine.bites.borrow().indices(),
+            metrics,
         };
         Run {
             report,

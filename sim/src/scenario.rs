@@ -113,6 +113,13 @@ pub trait Scenario {
 
     /// Check the end state: every check, on every run.
     fn check(&self, end: &End) -> Vec<Violation>;
+
+    /// The run's business metrics, read from the scenario's own records and the `trace`
+    /// (after [`Scenario::check`]). None by default.
+    fn metrics(&self, trace: &crate::trace::Trace) -> crate::metrics::Metrics {
+        let _ = trace;
+        crate::metrics::Metrics::default()
+    }
 }
 
 /// The run's simulated clock (cheap to clone). It does not keep the run alive: state that

@@ -10,7 +10,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::boundary::Side;
-use crate::config::SimConfig;
+use crate::config::{FaultPreset, SimConfig};
 use crate::plan::{Effect, Fault, FaultKind, Plan};
 use crate::scenario::Topology;
 use crate::seed::{Seed, Streams};
@@ -47,11 +47,16 @@ pub fn generate(seed: Seed, topology: &Topology, config: &SimConfig) -> Plan {
     for kind in FaultKind::ALL {
         // Draw for every kind, applicable or not, so topologies do not shift the stream.
         let on = rng.random_bool(0.5);
+        let on = match config.faults {
+            FaultPreset::None => false,
+            FaultPreset::Default => on,
+            FaultPreset::Heavy => true,
+        };
         if on && applicable(kind) {
             swarm.insert(kind);
         }
     }
-    if swarm.is_empty() {
+    if swarm.is_empty() && config.faults != FaultPreset::None {
         // A run without faults tests nothing the calm runs of `cargo test` do not: pick one.
         let kinds: Vec<FaultKind> = FaultKind::ALL
             .into_iter()
@@ -64,7 +69,11 @@ pub fn generate(seed: Seed, topology: &Topology, config: &SimConfig) -> Plan {
     let longest = config.longest_fault_ms.max(1_000);
     let mut faults = Vec::new();
     for &kind in &swarm {
-        let count = rng.random_range(1..=config.max_faults_per_kind.max(1));
+        let most = match config.faults {
+            FaultPreset::Heavy => config.max_faults_per_kind.max(1) * 2,
+            _ => config.max_faults_per_kind.max(1),
+        };
+        let count = rng.random_range(1..=most);
         // One intensity per kind and seed: some seeds lose a fifth of the datagrams on a
         // link, others most of them.
         let rate: u16 = rng.random_range(200..=700);
