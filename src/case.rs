@@ -2,14 +2,17 @@
 //! plan, and what it must do on replay. `dtx shrink` writes them, campaigns save every failure
 //! as one the moment it is found, `dtx replay`, `dtx run --case` and the corpus test re-run
 //! them. A case file carries `"schema": "dtx.case/1"` (files without it are read as that) and
-//! its seeds as hex strings.
+//! its seeds as hex strings; a case of a workload shape other than the default records it
+//! (`"shape"`), so replay and shrink build the same clients and workload.
 
 use std::path::Path;
 
+use dtx_models::workload::WorkloadShape;
 use dtx_sim::{run, Plan, Run, Seed, SimConfig, Start};
 use serde::{Deserialize, Serialize};
 
 use crate::registry::Target;
+use crate::workload::Workload;
 
 /// What a case must do when replayed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +41,9 @@ pub struct Case {
     pub protocol: String,
     #[serde(default)]
     pub bug: Option<String>,
+    /// The workload shape, when it is not the default (files without one use the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<WorkloadShape>,
     pub seed: Seed,
     pub plan: Plan,
     pub expect: Expect,
@@ -78,8 +84,15 @@ impl Case {
             Some(other) => return Err(invalid(format!("schema {other} is not \"{SCHEMA}\""))),
         }
         let case: Case = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        let target = Target::find(&case.protocol, case.bug.as_deref())
+        let mut target = Target::find(&case.protocol, case.bug.as_deref())
             .map_err(|e| invalid(e.to_string()))?;
+        if let Some(shape) = case.shape {
+            let workload = Workload {
+                shape,
+                ..target.workload
+            };
+            target = target.with_workload(workload).map_err(invalid)?;
+        }
         case.plan
             .validate(&target.scenario().topology())
             .map_err(|e| invalid(e.to_string()))?;

@@ -10,10 +10,12 @@ mod commands;
 mod coverage;
 mod demo;
 mod exit;
+mod metrics;
 mod out;
 mod registry;
 mod show;
 mod shrink;
+mod workload;
 
 use std::process::ExitCode;
 

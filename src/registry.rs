@@ -1,6 +1,6 @@
 //! The registry: which protocols `dtx` can run, their bug knobs, the probes their code can
-//! reach, how to build a scenario for a (protocol, bug) target, and how a mistyped name is
-//! answered (the valid names, and the nearest one).
+//! reach, how to build a scenario for a (protocol, bug, workload) target, and how a mistyped
+//! name is answered (the valid names, and the nearest one).
 
 use std::fmt;
 
@@ -8,8 +8,10 @@ use dtx_sim::{Scenario, Seed};
 
 use dtx_models::protocols::{driver, one_pc, saga_choreo, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
+use dtx_models::workload::WorkloadShape;
 
 use crate::demo;
+use crate::workload::Workload;
 
 pub use dtx_models::knobs::BugKnob as Bug;
 
@@ -27,7 +29,7 @@ pub struct Protocol {
     pub probes: fn() -> Vec<String>,
     /// Which invariants its runs are checked against.
     pub checks: Checks,
-    make: fn(Option<&'static Bug>) -> Box<dyn Scenario>,
+    make: fn(Option<&'static Bug>, WorkloadShape) -> Box<dyn Scenario>,
 }
 
 /// The invariants a protocol's runs are checked against, besides the engine's own.
@@ -57,8 +59,14 @@ impl Checks {
 
 const DRIVER: ProtocolSpec = driver::SPEC;
 
-fn order_system(spec: ProtocolSpec, bug: Option<&'static Bug>) -> Box<dyn Scenario> {
-    Box::new(OrderSystem::new(spec).with_bug(bug.map(|b| b.name)))
+fn order_system(
+    spec: ProtocolSpec,
+    bug: Option<&'static Bug>,
+    shape: WorkloadShape,
+) -> Box<dyn Scenario> {
+    let mut system = OrderSystem::new(spec).with_bug(bug.map(|b| b.name));
+    system.shape = shape;
+    Box::new(system)
 }
 
 static PROTOCOLS: &[Protocol] = &[
@@ -69,7 +77,7 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: &[],
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&one_pc::SPEC),
-        make: |bug| order_system(one_pc::SPEC, bug),
+        make: |bug, shape| order_system(one_pc::SPEC, bug, shape),
     },
     Protocol {
         name: "2pc",
@@ -78,7 +86,7 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: two_pc::BUGS,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&two_pc::SPEC),
-        make: |bug| order_system(two_pc::SPEC, bug),
+        make: |bug, shape| order_system(two_pc::SPEC, bug, shape),
     },
     Protocol {
         name: "tcc",
@@ -87,7 +95,7 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: tcc::BUGS,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&tcc::SPEC),
-        make: |bug| order_system(tcc::SPEC, bug),
+        make: |bug, shape| order_system(tcc::SPEC, bug, shape),
     },
     Protocol {
         name: "saga-orch",
@@ -96,7 +104,7 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: saga_orch::BUGS,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&saga_orch::SPEC),
-        make: |bug| order_system(saga_orch::SPEC, bug),
+        make: |bug, shape| order_system(saga_orch::SPEC, bug, shape),
     },
     Protocol {
         name: "saga-choreo",
@@ -105,7 +113,7 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: saga_choreo::BUGS,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&saga_choreo::SPEC),
-        make: |bug| order_system(saga_choreo::SPEC, bug),
+        make: |bug, shape| order_system(saga_choreo::SPEC, bug, shape),
     },
     Protocol {
         name: "driver",
@@ -114,7 +122,7 @@ static PROTOCOLS: &[Protocol] = &[
         bugs: &[],
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&DRIVER),
-        make: |bug| order_system(DRIVER, bug),
+        make: |bug, shape| order_system(DRIVER, bug, shape),
     },
     Protocol {
         name: "demo-transfer",
@@ -128,13 +136,21 @@ static PROTOCOLS: &[Protocol] = &[
         }],
         checks: Checks::Demo,
         probes: || demo::PROBES.iter().map(|p| p.to_string()).collect(),
-        make: |bug| {
+        // The demo has no workload shape: targets refuse a shape that is not the default.
+        make: |bug, _| {
             Box::new(demo::Transfer::new(
                 bug.is_some_and(|b| b.name == "demo-no-idempotency"),
             ))
         },
     },
 ];
+
+impl Protocol {
+    /// Does it run the order system (and so take a workload shape)?
+    pub fn order_system(&self) -> bool {
+        self.checks == Checks::OrderSystem
+    }
+}
 
 /// Every protocol.
 pub fn protocols() -> &'static [Protocol] {
@@ -187,11 +203,13 @@ pub fn nearest<'a>(given: &str, names: impl IntoIterator<Item = &'a str>) -> Opt
     best.map(|(_, n)| n.to_string())
 }
 
-/// A protocol, or a protocol with one bug knob turned on.
+/// A protocol, or a protocol with one bug knob turned on, under a workload (shape and fault
+/// preset; the default unless options said otherwise).
 #[derive(Clone, Copy)]
 pub struct Target {
     pub protocol: &'static Protocol,
     pub bug: Option<&'static Bug>,
+    pub workload: Workload,
 }
 
 impl fmt::Debug for Target {
@@ -203,13 +221,35 @@ impl fmt::Debug for Target {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.bug {
-            Some(b) => write!(f, "{} --bug {}", self.protocol.name, b.name),
-            None => write!(f, "{}", self.protocol.name),
+            Some(b) => write!(f, "{} --bug {}", self.protocol.name, b.name)?,
+            None => write!(f, "{}", self.protocol.name)?,
         }
+        write!(f, "{}", self.workload.args())
     }
 }
 
 impl Target {
+    /// `protocol` with `bug` under the default workload.
+    pub fn new(protocol: &'static Protocol, bug: Option<&'static Bug>) -> Target {
+        Target {
+            protocol,
+            bug,
+            workload: Workload::default(),
+        }
+    }
+
+    /// The target under `workload`; Err (the one-line reason) when the protocol does not
+    /// run the order system and the shape is not the default.
+    pub fn with_workload(self, workload: Workload) -> Result<Target, String> {
+        if !self.protocol.order_system() && workload.shape != WorkloadShape::default() {
+            return Err(format!(
+                "protocol {} has no workload shape: --clients, --orders-per-client and --skus are for the order system's protocols",
+                self.protocol.name
+            ));
+        }
+        Ok(Target { workload, ..self })
+    }
+
     /// Look a target up by its CLI names.
     pub fn find(protocol: &str, bug: Option<&str>) -> Result<Target, LookupError> {
         let names = || PROTOCOLS.iter().map(|p| p.name);
@@ -222,16 +262,10 @@ impl Target {
                 valid: names().collect::<Vec<_>>().join(", "),
             })?;
         let Some(b) = bug else {
-            return Ok(Target {
-                protocol: p,
-                bug: None,
-            });
+            return Ok(Target::new(p, None));
         };
         if let Some(found) = p.bugs.iter().find(|x| x.name == b) {
-            return Ok(Target {
-                protocol: p,
-                bug: Some(found),
-            });
+            return Ok(Target::new(p, Some(found)));
         }
         let valid = if p.bugs.is_empty() {
             "(none)".into()
@@ -259,16 +293,26 @@ impl Target {
 
     /// A fresh scenario of this target.
     pub fn scenario(&self) -> Box<dyn Scenario> {
-        (self.protocol.make)(self.bug)
+        (self.protocol.make)(self.bug, self.workload.shape)
     }
 
-    /// The target's arguments: `--protocol P --seed S [--bug B]`.
+    /// The simulation settings of the target's runs (its fault preset).
+    pub fn config(&self) -> dtx_sim::SimConfig {
+        self.workload.config()
+    }
+
+    /// The target's arguments: `--protocol P --seed S [--bug B]` and the workload options
+    /// that are not the default.
     fn args(&self, seed: Seed) -> String {
         let bug = self
             .bug
             .map(|b| format!(" --bug {}", b.name))
             .unwrap_or_default();
-        format!("--protocol {} --seed {seed}{bug}", self.protocol.name)
+        format!(
+            "--protocol {} --seed {seed}{bug}{}",
+            self.protocol.name,
+            self.workload.args()
+        )
     }
 
     /// The one-line reproduction of `seed` (inside the checkout: `cargo run --release --`
@@ -359,6 +403,32 @@ mod tests {
         assert_eq!(
             t.shrink_line(Seed(0x5eed)),
             "dtx shrink --protocol demo-transfer --seed 0x5eed --bug demo-no-idempotency --out demo-transfer-0x5eed.json"
+        );
+    }
+
+    #[test]
+    fn a_target_carries_its_workload_into_its_lines_and_the_demo_refuses_a_shape() {
+        let mut w = Workload::default();
+        w.faults = dtx_sim::FaultPreset::None;
+        let t = Target::find("2pc", None).unwrap().with_workload(w).unwrap();
+        assert_eq!(
+            t.repro(Seed(7)),
+            "dtx run --protocol 2pc --seed 0x7 --faults none"
+        );
+        w.shape.clients = 5;
+        let t = t.with_workload(w).unwrap();
+        assert_eq!(
+            t.shrink_line(Seed(7)),
+            "dtx shrink --protocol 2pc --seed 0x7 --clients 5 --faults none --out 2pc-0x7.json"
+        );
+        assert_eq!(t.scenario().topology().clients.len(), 5);
+        let demo = Target::find("demo-transfer", None).unwrap();
+        let e = demo.with_workload(w).unwrap_err();
+        assert!(e.contains("demo-transfer has no workload shape"), "{e}");
+        w.shape = WorkloadShape::default();
+        assert!(
+            demo.with_workload(w).is_ok(),
+            "a fault preset alone is fine"
         );
     }
 }

@@ -119,6 +119,7 @@ fn case(target: &Target, o: &Outcome, plan: Plan, note: String) -> Case {
     Case {
         protocol: target.protocol.name.to_string(),
         bug: target.bug.map(|b| b.name.to_string()),
+        shape: target.workload.shape_if_set(),
         seed: o.seed,
         plan,
         expect: Expect {

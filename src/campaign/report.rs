@@ -1,18 +1,21 @@
 //! The campaign report, `report.json` (`"schema": "dtx.campaign/1"`): ONE document for the
 //! whole campaign — the verdict, why it ended, its settings and totals, one entry per target
-//! (every protocol of `--protocol all`) with its failure signatures and coverage, what
+//! (every protocol of `--protocol all`) with its failure signatures, coverage and business
+//! metrics (aggregated as `dtx compare` aggregates them), what
 //! `--append` found in the directory, and the wall-clock figures (the only part that differs
 //! between equal campaigns, kept under `wall`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use dtx_sim::Seed;
+use dtx_models::workload::WorkloadShape;
+use dtx_sim::{FaultPreset, Seed};
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::groups::Group;
 use crate::campaign::tally::{never, Tally};
 use crate::coverage::Coverage;
+use crate::metrics::MetricsSummary;
 use crate::registry::Target;
 
 /// The schema name of a campaign report.
@@ -68,6 +71,8 @@ pub struct TargetReport {
     /// Hash over every (seed, trace hash) pair in seed order: equal campaigns, equal hash.
     pub campaign_hash: String,
     pub simulated_secs: f64,
+    /// Business metrics over the runs: counts summed, samples (simulated ms) summarized.
+    pub metrics: MetricsSummary,
 }
 
 impl TargetReport {
@@ -90,6 +95,7 @@ impl TargetReport {
             crash_points_never_hit: never(&tally.died_at),
             campaign_hash: tally.campaign_hash(),
             simulated_secs: tally.sim_ms as f64 / 1000.0,
+            metrics: tally.metrics.summary(),
             probes: tally.probes,
             crash_points: tally.died_at,
             coverage: tally.coverage,
@@ -126,6 +132,10 @@ pub struct Settings {
     pub max_failures: Option<u64>,
     pub shrink: bool,
     pub append: bool,
+    /// The workload shape of the runs (`--clients`, `--orders-per-client`, `--skus`).
+    pub shape: WorkloadShape,
+    /// The fault preset (`--faults`).
+    pub faults: FaultPreset,
 }
 
 /// Sums over the targets.

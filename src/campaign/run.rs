@@ -97,6 +97,7 @@ pub fn campaign(
                     probes: r.report.probes,
                     died_at: r.report.died_at,
                     sim_ms: r.report.stats.sim_ms,
+                    metrics: r.report.metrics,
                     plan: failed.then_some(r.plan),
                 };
                 if tx.send((k, outcome)).is_err() {

@@ -1,12 +1,14 @@
 //! One seed's outcome and the per-target aggregates it is folded into, in seed order: runs,
 //! failing seeds, violations by invariant, probes, crash points, fault coverage, simulated
-//! time and the campaign hash. Nothing per seed is kept: memory does not grow with seeds.
+//! time, business metrics and the campaign hash. Nothing per seed is kept: memory does not
+//! grow with seeds.
 
 use std::collections::BTreeMap;
 
-use dtx_sim::{Fnv64, Plan, Seed, Violation};
+use dtx_sim::{Fnv64, Metrics, Plan, Seed, Violation};
 
 use crate::coverage::{Coverage, RunCoverage};
+use crate::metrics::MetricsTally;
 use crate::registry::Target;
 
 /// One seed's result, as a worker sends it.
@@ -19,6 +21,8 @@ pub struct Outcome {
     pub died_at: BTreeMap<String, u64>,
     pub sim_ms: u64,
     pub coverage: RunCoverage,
+    /// The run's business metrics.
+    pub metrics: Metrics,
     /// The explicit plan, kept only for failing seeds (their case file).
     pub plan: Option<Plan>,
 }
@@ -39,6 +43,7 @@ pub struct Tally {
     pub died_at: BTreeMap<String, u64>,
     pub coverage: Coverage,
     pub sim_ms: u64,
+    pub metrics: MetricsTally,
     hash: Fnv64,
 }
 
@@ -62,6 +67,7 @@ impl Tally {
                 .collect(),
             coverage: Coverage::default(),
             sim_ms: 0,
+            metrics: MetricsTally::default(),
             hash: Fnv64::new(),
         }
     }
@@ -74,6 +80,7 @@ impl Tally {
         self.hash.write_u64(o.seed.0);
         self.hash.write_u64(o.trace_hash);
         self.sim_ms += o.sim_ms;
+        self.metrics.add(&o.metrics);
         let mut seen: Vec<&str> = o.violations.iter().map(|v| v.invariant.as_str()).collect();
         seen.sort_unstable();
         seen.dedup();

@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use dtx_sim::{Seed, SimConfig};
+use dtx_sim::Seed;
 
 use crate::campaign::{self, default_jobs, CaseFiles, End, Report, Settings, Shard, Spec};
 use crate::exit::{verdict, Outcome, Usage};
 use crate::registry::{self, Target};
+
+use super::workload_args::WorkloadArgs;
 
 const ABOUT: &str = "Run many seeds in parallel; write report.json, summary.md and failures/.";
 
@@ -43,7 +45,8 @@ Examples:
 #[command(about = ABOUT, long_about = LONG_ABOUT, after_long_help = EXIT_CODES)]
 pub struct Args {
     /// A protocol, or `all`: every protocol but the baselines (whose violations are
-    /// expected); a --duration budget is shared out evenly between them. Example:
+    /// expected) and, with a workload shape, those without one (demo-transfer); a
+    /// --duration budget is shared out evenly between them. Example:
     /// --protocol 2pc
     #[arg(long, value_name = "P|all")]
     protocol: String,
@@ -92,6 +95,8 @@ pub struct Args {
     /// junit.xml
     #[arg(long, value_name = "FILE|-")]
     junit: Option<String>,
+    #[command(flatten)]
+    workload: WorkloadArgs,
 }
 
 /// A count of at least 1 (`--seeds`, `--jobs`, `--max-failures`): zero would run nothing.
@@ -112,28 +117,30 @@ fn budget(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// The targets `--protocol` (and `--bug`) name.
-fn targets(protocol: &str, bug: Option<&str>) -> Result<Vec<Target>, Usage> {
+/// The targets `--protocol` (and `--bug`) name, under the workload options.
+fn targets(protocol: &str, bug: Option<&str>, w: &WorkloadArgs) -> Result<Vec<Target>, Usage> {
+    let workload = w.single("campaign")?;
     if protocol == "all" {
         if bug.is_some() {
             return Err(Usage("--bug needs one --protocol, not 'all'".into()));
         }
-        // Baselines fail by design: a fuzzing campaign over `all` leaves them out.
+        // Baselines fail by design: a fuzzing campaign over `all` leaves them out, and the
+        // protocols without a workload shape when one is asked for.
         Ok(registry::protocols()
             .iter()
             .filter(|p| !p.baseline)
-            .map(|p| Target {
-                protocol: p,
-                bug: None,
-            })
+            .filter_map(|p| Target::new(p, None).with_workload(workload).ok())
             .collect())
     } else {
-        Ok(vec![Target::find(protocol, bug)?])
+        Ok(vec![Target::find(protocol, bug)?
+            .with_workload(workload)
+            .map_err(Usage)?])
     }
 }
 
 pub fn execute(a: Args) -> Outcome {
-    let targets = targets(&a.protocol, a.bug.as_deref())?;
+    let targets = targets(&a.protocol, a.bug.as_deref(), &a.workload)?;
+    let workload = a.workload.single("campaign")?;
     let earlier = campaign::prepare_out(&a.out, a.append).map_err(Usage)?;
     let cannot_write = |e: std::io::Error| {
         Usage(format!(
@@ -155,7 +162,6 @@ pub fn execute(a: Args) -> Outcome {
     });
     let jobs = a.jobs.map_or_else(default_jobs, |j| j as usize);
     let share = a.duration.map(|d| d / targets.len() as u32);
-    let config = SimConfig::default();
 
     let mut reports = Vec::new();
     let (mut failed, mut wall) = (0u64, 0.0);
@@ -176,7 +182,8 @@ pub fn execute(a: Args) -> Outcome {
             shrink: a.shrink,
             max_failures: a.max_failures.map(|n| n - failed),
         };
-        let f = campaign::campaign(&spec, &config, &stop, &mut cases).map_err(cannot_write)?;
+        let f =
+            campaign::campaign(&spec, &target.config(), &stop, &mut cases).map_err(cannot_write)?;
         failed += f.report.failed;
         wall += f.wall_secs;
         halted = matches!(f.report.end, End::Interrupted | End::MaxFailures);
@@ -194,6 +201,8 @@ pub fn execute(a: Args) -> Outcome {
         max_failures: a.max_failures,
         shrink: a.shrink,
         append: a.append,
+        shape: workload.shape,
+        faults: workload.faults,
     };
     let report = Report::new(settings, reports, earlier, wall, jobs);
     report.write(&a.out).map_err(cannot_write)?;

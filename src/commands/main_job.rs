@@ -31,10 +31,7 @@ pub fn execute() -> Outcome {
     let mut ok = true;
     for p in registry::protocols() {
         let spec = Spec {
-            target: Target {
-                protocol: p,
-                bug: None,
-            },
+            target: Target::new(p, None),
             start: Seed(0),
             seeds: Some(MAIN_JOB_SEEDS),
             duration: None,

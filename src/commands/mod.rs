@@ -9,6 +9,7 @@ pub mod replay;
 pub mod run;
 pub mod seed_args;
 pub mod shrink;
+pub mod workload_args;
 
 use clap::Subcommand;
 

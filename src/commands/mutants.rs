@@ -53,10 +53,7 @@ pub fn execute(a: Args) -> Outcome {
     let mut rows = Vec::new();
     for p in registry::protocols() {
         for bug in p.bugs {
-            let target = Target {
-                protocol: p,
-                bug: Some(bug),
-            };
+            let target = Target::new(p, Some(bug));
             let started = std::time::Instant::now();
             let found = (0..max_seeds).find_map(|s| {
                 let r = run(&mut *target.scenario(), Start::Seed(Seed(s)), &config).ok()?;

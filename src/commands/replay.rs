@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use dtx_sim::SimConfig;
-
 use crate::case::Case;
 use crate::exit::{verdict, Outcome};
 use crate::show::{show_from, Origin, ShowArgs};
@@ -48,7 +46,7 @@ pub fn origin(repro: &str, path: &Path) -> Origin {
 pub fn execute(a: Args) -> Outcome {
     a.show.check()?;
     let (case, target) = Case::load(&a.case)?;
-    let r = case.replay(&target, &SimConfig::default());
+    let r = case.replay(&target, &target.config());
     let judged = case.verdict(&r);
     let expect = case.expectation();
     let mut origin = origin(&format!("dtx replay {}", a.case.display()), &a.case);

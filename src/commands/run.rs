@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 
 use clap::ArgGroup;
-use dtx_sim::{run, SimConfig, Start};
+use dtx_sim::{run, Start};
 
 use crate::case::Case;
 use crate::exit::{verdict, Outcome};
 use crate::show::{show, show_from, ShowArgs};
 
-use super::seed_args::SeedArgs;
+use super::seed_args::{SeedArgs, NOT_WITH_A_CASE};
 
 /// What the command does (`--help`).
 pub const LONG_ABOUT: &str =
@@ -37,7 +37,7 @@ pub struct Args {
     #[command(flatten)]
     seed: SeedArgs,
     /// Run a case file's plan instead (written by `dtx shrink` or a campaign's failures/).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["protocol", "seed", "bug"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = NOT_WITH_A_CASE)]
     case: Option<PathBuf>,
     #[command(flatten)]
     show: ShowArgs,
@@ -45,16 +45,15 @@ pub struct Args {
 
 pub fn execute(a: Args) -> Outcome {
     a.show.check()?;
-    let config = SimConfig::default();
     if let Some(path) = &a.case {
         let (case, target) = Case::load(path)?;
-        let r = case.replay(&target, &config);
+        let r = case.replay(&target, &target.config());
         let origin = super::replay::origin(&format!("dtx run --case {}", path.display()), path);
         show_from(&target, &r, &a.show, &origin)?;
         return Ok(verdict(r.report.is_clean()));
     }
     let (target, seed) = a.seed.target("run")?;
-    let r = run(&mut *target.scenario(), Start::Seed(seed), &config)?;
+    let r = run(&mut *target.scenario(), Start::Seed(seed), &target.config())?;
     show(&target, &r, &a.show)?;
     Ok(verdict(r.report.is_clean()))
 }

@@ -1,10 +1,13 @@
-//! The arguments that name one seeded run — `--protocol P --seed S [--bug B]` — shared by the
-//! commands that take either them or a case file (`run`, `shrink`).
+//! The arguments that name one seeded run — `--protocol P --seed S [--bug B]` and the
+//! workload options — shared by the commands that take either them or a case file (`run`,
+//! `shrink`; a case file carries its own workload shape).
 
 use dtx_sim::Seed;
 
 use crate::exit::Usage;
 use crate::registry::Target;
+
+use super::workload_args::WorkloadArgs;
 
 /// `--protocol P --seed S [--bug B]` (flattened; the command's ArgGroup makes them the
 /// alternative to a case file).
@@ -25,7 +28,20 @@ pub struct SeedArgs {
     /// the knob's catalogue row names.
     #[arg(long, value_name = "B", requires = "protocol")]
     pub bug: Option<String>,
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
 }
+
+/// The ids of the arguments a case file replaces (its plan, protocol, bug and shape).
+pub const NOT_WITH_A_CASE: [&str; 7] = [
+    "protocol",
+    "seed",
+    "bug",
+    "clients",
+    "orders_per_client",
+    "skus",
+    "faults",
+];
 
 impl SeedArgs {
     /// The target and seed named, or bad input saying what `command` needs.
@@ -35,6 +51,7 @@ impl SeedArgs {
                 "{command} needs --protocol and --seed, or a case file"
             )));
         };
-        Ok((Target::find(protocol, self.bug.as_deref())?, seed))
+        let target = Target::find(protocol, self.bug.as_deref())?;
+        Ok((self.workload.apply(target, command)?, seed))
     }
 }

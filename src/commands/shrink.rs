@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::ArgGroup;
-use dtx_sim::{run, SimConfig, Start};
+use dtx_sim::{run, Start};
 
 use crate::case::{Case, Expect};
 use crate::exit::{Outcome, Usage};
 use crate::shrink;
 
-use super::seed_args::SeedArgs;
+use super::seed_args::{SeedArgs, NOT_WITH_A_CASE};
 
 /// What the command does (`--help`).
 pub const LONG_ABOUT: &str =
@@ -38,7 +38,7 @@ Exit codes: 0 a case was written, 1 the run does not fail (nothing to shrink), 2
 )]
 pub struct Args {
     /// A case file to shrink (e.g. from a campaign's failures/), instead of --protocol/--seed.
-    #[arg(value_name = "CASE", conflicts_with_all = ["protocol", "seed", "bug"])]
+    #[arg(value_name = "CASE", conflicts_with_all = NOT_WITH_A_CASE)]
     case: Option<PathBuf>,
     #[command(flatten)]
     seed: SeedArgs,
@@ -67,12 +67,11 @@ pub fn execute(a: Args) -> Outcome {
     let say = Say {
         to_stderr: to_stdout,
     };
-    let config = SimConfig::default();
     // What to shrink: the plan, its target, the invariant asked for, where it came from.
     let (target, first, asked, original, from) = match &a.case {
         Some(path) => {
             let (case, target) = Case::load(path)?;
-            let first = case.replay(&target, &config);
+            let first = case.replay(&target, &target.config());
             let from = format!("case {}", path.display());
             (
                 target,
@@ -84,7 +83,7 @@ pub fn execute(a: Args) -> Outcome {
         }
         None => {
             let (target, seed) = a.seed.target("shrink")?;
-            let first = run(&mut *target.scenario(), Start::Seed(seed), &config)?;
+            let first = run(&mut *target.scenario(), Start::Seed(seed), &target.config())?;
             (target, first, None, None, format!("{target} seed {seed}"))
         }
     };
@@ -94,10 +93,11 @@ pub fn execute(a: Args) -> Outcome {
         return Ok(ExitCode::from(1));
     };
     let seed = original.as_ref().map_or(first.report.seed, |c| c.seed);
-    let shrunk = shrink::shrink(&target, first.plan.clone(), &invariant, &config);
+    let shrunk = shrink::shrink(&target, first.plan.clone(), &invariant, &target.config());
     let case = Case {
         protocol: target.protocol.name.to_string(),
         bug: target.bug.map(|b| b.name.to_string()),
+        shape: target.workload.shape_if_set(),
         seed,
         plan: shrunk.plan,
         expect: Expect {

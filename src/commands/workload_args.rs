@@ -1,0 +1,80 @@
+//! The workload options — `--clients`, `--orders-per-client`, `--skus`, `--faults` — one set
+//! of arguments flattened into `run`, `shrink`, `campaign` and `compare`. One value each for
+//! the commands that run one workload; `compare` takes comma-separated lists of clients and
+//! presets and runs every combination. Left out, each is the default workload's, so default
+//! runs keep their trace hashes.
+
+use dtx_models::workload::WorkloadShape;
+use dtx_sim::FaultPreset;
+
+use crate::exit::Usage;
+use crate::registry::Target;
+use crate::workload::Workload;
+
+/// The workload options (flattened).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct WorkloadArgs {
+    /// Concurrent clients (users placing orders), at least 1 (default 3; compare takes a
+    /// comma-separated list, default 1,2,4,8,16). Example: --clients 8
+    #[arg(long, value_name = "N", value_delimiter = ',', allow_negative_numbers = true,
+          value_parser = at_least_one)]
+    pub clients: Vec<usize>,
+    /// Orders each client places, one after another, at least 1 (default 4). Example:
+    /// --orders-per-client 10
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
+    pub orders_per_client: Option<usize>,
+    /// Skus in the catalogue, at least 1 (default 4): fewer skus, more contention. Example:
+    /// --skus 1
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
+    pub skus: Option<usize>,
+    /// Fault preset: none (calm), default (the swarm: each fault kind on or off per seed) or
+    /// heavy (every kind, twice as many) (default: default; compare takes a comma-separated
+    /// list, default none,default). Example: --faults none
+    #[arg(long, value_name = "PRESET", value_delimiter = ',')]
+    pub faults: Vec<FaultPreset>,
+}
+
+/// A count of at least 1.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of at least 1".into()),
+    }
+}
+
+impl WorkloadArgs {
+    /// The shape with `clients` concurrent clients and the other options applied.
+    pub fn shape(&self, clients: usize) -> WorkloadShape {
+        let d = WorkloadShape::default();
+        WorkloadShape {
+            clients,
+            orders_per_client: self.orders_per_client.unwrap_or(d.orders_per_client),
+            skus: self.skus.unwrap_or(d.skus),
+            ..d
+        }
+    }
+
+    /// The one workload a command that runs one asks for (a list is bad input).
+    pub fn single(&self, command: &str) -> Result<Workload, Usage> {
+        if self.clients.len() > 1 || self.faults.len() > 1 {
+            return Err(Usage(format!(
+                "{command} takes one --clients and one --faults value; dtx compare takes lists"
+            )));
+        }
+        Ok(Workload {
+            shape: self.shape(
+                self.clients
+                    .first()
+                    .copied()
+                    .unwrap_or(WorkloadShape::default().clients),
+            ),
+            faults: self.faults.first().copied().unwrap_or_default(),
+        })
+    }
+
+    /// `target` under the one workload asked for.
+    pub fn apply(&self, target: Target, command: &str) -> Result<Target, Usage> {
+        target.with_workload(self.single(command)?).map_err(Usage)
+    }
+}
