@@ -7,6 +7,7 @@
 mod campaign;
 mod case;
 mod commands;
+mod compare;
 mod coverage;
 mod demo;
 mod exit;

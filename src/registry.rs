@@ -23,6 +23,9 @@ pub struct Protocol {
     pub about: &'static str,
     /// A baseline whose violations are expected (shown, not failed on, by the main job).
     pub baseline: bool,
+    /// A harness self-test, not a protocol to choose (`dtx compare` leaves it out unless
+    /// named).
+    pub self_test: bool,
     /// Its bug knobs.
     pub bugs: &'static [Bug],
     /// Every probe its code can reach: a campaign reports those never reached.
@@ -74,6 +77,7 @@ static PROTOCOLS: &[Protocol] = &[
         name: "1pc",
         about: "naive baseline: take stock, take points, charge the card, each committed at once; no way back",
         baseline: true,
+        self_test: false,
         bugs: &[],
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&one_pc::SPEC),
@@ -83,6 +87,7 @@ static PROTOCOLS: &[Protocol] = &[
         name: "2pc",
         about: "XA two-phase commit: prepare order/stock/points, authorize the card; logged decision; recovery",
         baseline: false,
+        self_test: false,
         bugs: two_pc::BUGS,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&two_pc::SPEC),
@@ -92,6 +97,7 @@ static PROTOCOLS: &[Protocol] = &[
         name: "tcc",
         about: "try-confirm-cancel: reserve stock, hold points, authorize the card; recorded decision; fence log; recovery on both sides",
         baseline: false,
+        self_test: false,
         bugs: tcc::BUGS,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&tcc::SPEC),
@@ -101,6 +107,7 @@ static PROTOCOLS: &[Protocol] = &[
         name: "saga-orch",
         about: "orchestrated saga: reserve stock, spend points, capture the card (the pivot, last); durable saga log; compensation in reverse until acknowledged; resume",
         baseline: false,
+        self_test: false,
         bugs: saga_orch::BUGS,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&saga_orch::SPEC),
@@ -110,6 +117,7 @@ static PROTOCOLS: &[Protocol] = &[
         name: "saga-choreo",
         about: "event-driven saga through the broker: transactional outboxes and polling relays, idempotent consumers (inbox), compensation on failure events, fences against reordered events",
         baseline: false,
+        self_test: false,
         bugs: saga_choreo::BUGS,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&saga_choreo::SPEC),
@@ -119,6 +127,7 @@ static PROTOCOLS: &[Protocol] = &[
         name: "driver",
         about: "harness self-test: the order system with a trivial flow that reserves each order's stock and points, releases both and cancels the order",
         baseline: false,
+        self_test: true,
         bugs: &[],
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&DRIVER),
@@ -128,6 +137,7 @@ static PROTOCOLS: &[Protocol] = &[
         name: "demo-transfer",
         about: "engine demo: two banks, idempotent withdraw and deposit retried until acknowledged",
         baseline: false,
+        self_test: true,
         bugs: &[Bug {
             name: "demo-no-idempotency",
             rows: &[],

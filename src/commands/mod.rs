@@ -2,6 +2,7 @@
 //! arguments and what the command does. `main.rs` only parses and dispatches.
 
 pub mod campaign;
+pub mod compare;
 pub mod list;
 pub mod main_job;
 pub mod mutants;
@@ -31,6 +32,10 @@ pub enum Command {
     Shrink(shrink::Args),
     /// Run many seeds in parallel; write report.json, summary.md and failures/.
     Campaign(campaign::Args),
+    /// Run the same seeds through several protocols, client counts and fault presets; compare
+    /// their business metrics (compare.json, compare.md, SVG charts).
+    #[command(long_about = compare::LONG_ABOUT, after_long_help = compare::EXAMPLES)]
+    Compare(compare::Args),
     /// Run every bug knob until it is caught: seeds and time to first detection.
     #[command(long_about = mutants::LONG_ABOUT, after_long_help = mutants::EXAMPLES)]
     Mutants(mutants::Args),
@@ -46,6 +51,7 @@ impl Command {
             Command::Shrink(a) => shrink::execute(a),
             Command::Replay(a) => replay::execute(a),
             Command::Mutants(a) => mutants::execute(a),
+            Command::Compare(a) => compare::execute(a),
         }
     }
 }

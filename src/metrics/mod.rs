@@ -5,4 +5,4 @@
 mod aggregate;
 mod histogram;
 
-pub use aggregate::{MetricsSummary, MetricsTally, SampleSummary};
+pub use aggregate::{MetricsSummary, MetricsTally};
