@@ -3,6 +3,7 @@
 
 pub mod journal;
 pub mod knobs;
+pub mod metrics;
 pub mod protocols;
 pub mod services;
 pub mod snapshot;

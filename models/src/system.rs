@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use dtx_sim::{Disk, End, HostSet, Scenario, Topology, Violation};
+use dtx_sim::{Disk, End, HostSet, Metrics, Scenario, Topology, Trace, Violation};
 
 use dtx_invariants::{check_end, Monitor};
 
@@ -398,5 +398,10 @@ impl Scenario for OrderSystem {
                 None => Violation::new(v.invariant.name(), v.detail, v.at_ms),
             })
             .collect()
+    }
+
+    /// The run's business metrics: see [`crate::metrics`].
+    fn metrics(&self, trace: &Trace) -> Metrics {
+        crate::metrics::measure(&self.built().journal.entries(), trace, self.protocol.uses)
     }
 }

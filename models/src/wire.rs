@@ -151,9 +151,13 @@ pub enum Msg {
     OffsetCommitted,
 }
 
+/// How the protocols' payment idempotency keys start, before the order id: `"1pc-7"`,
+/// `"2pc-7-auth"`, `"tcc-7-capture"`, `"saga-7-refund"`, `"choreo-7-capture"`.
+const KEY_PREFIXES: [&str; 4] = ["pc-", "tcc-", "saga-", "choreo-"];
+
 /// Whether a message label (a message's `Debug` form) is about order `order`: it names the
 /// order (`order: 7`) or carries one of its payment idempotency keys (`"2pc-7-auth"`,
-/// `"tcc-7-capture"`).
+/// `"tcc-7-capture"`, `"saga-7-capture"`).
 pub fn mentions_order(label: &str, order: u64) -> bool {
     let follows_number = |needle: &str, ends: &[char]| {
         label.match_indices(needle).any(|(i, m)| {
@@ -164,8 +168,22 @@ pub fn mentions_order(label: &str, order: u64) -> bool {
         })
     };
     follows_number(&format!("order: {order}"), &[',', ' ', '}'])
-        || follows_number(&format!("pc-{order}"), &['-', '"'])
-        || follows_number(&format!("tcc-{order}"), &['-', '"'])
+        || KEY_PREFIXES
+            .iter()
+            .any(|k| follows_number(&format!("{k}{order}"), &['-', '"']))
+}
+
+/// Whether a message label is about some order: it names one (`order: 7`) or carries a
+/// payment idempotency key of one — what [`mentions_order`] finds for some order id.
+pub fn mentions_an_order(label: &str) -> bool {
+    let number_after = |needle: &str| {
+        label.match_indices(needle).any(|(i, m)| {
+            let rest = &label[i + m.len()..];
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            digits > 0 && rest[digits..].starts_with([',', ' ', '}', '-', '"'])
+        })
+    };
+    number_after("order: ") || KEY_PREFIXES.iter().any(|k| number_after(k))
 }
 
 #[cfg(test)]
@@ -201,5 +219,31 @@ mod tests {
             7
         ));
         assert!(!mentions_order(r#"Pay { key: "tcc-71-auth" }"#, 7));
+        assert!(mentions_order(
+            r#"reply 0x5 Paid { key: "saga-7-capture", reply: Done { charge: 3 } }"#,
+            7
+        ));
+        assert!(mentions_order(r#"Paid { key: "choreo-7-capture" }"#, 7));
+    }
+
+    #[test]
+    fn a_label_is_about_some_order_when_it_names_one_or_carries_its_key() {
+        for about in [
+            "call 0x1 Reserve { order: 17, lines: [] }",
+            "reply 0x2 OrderId { order: 3 }",
+            r#"reply 0x2 Paid { key: "2pc-7-auth", reply: Approved { charge: 1 } }"#,
+            r#"reply 0x5 Paid { key: "saga-12-refund", reply: Done { charge: 3 } }"#,
+            r#"Publish { topic: "orders", key: 4, event: OrderPlaced(OrderRequest { order: 4, user: 0 }) }"#,
+        ] {
+            assert!(mentions_an_order(about), "{about}");
+        }
+        for not in [
+            "call 0x1 NewOrderId",
+            r#"call 0x3 Fetch { group: "stock", topic: "orders", max: 8 }"#,
+            "reply 0x3 Published { offset: 4 }",
+            "reply 0x4 Failed { error: \"no order: x\" }",
+        ] {
+            assert!(!mentions_an_order(not), "{not}");
+        }
     }
 }
