@@ -418,8 +418,10 @@ mod tests {
 
     #[test]
     fn a_target_carries_its_workload_into_its_lines_and_the_demo_refuses_a_shape() {
-        let mut w = Workload::default();
-        w.faults = dtx_sim::FaultPreset::None;
+        let mut w = Workload {
+            faults: dtx_sim::FaultPreset::None,
+            ..Workload::default()
+        };
         let t = Target::find("2pc", None).unwrap().with_workload(w).unwrap();
         assert_eq!(
             t.repro(Seed(7)),

@@ -61,10 +61,12 @@ mod tests {
     fn only_options_that_differ_are_written() {
         assert_eq!(Workload::default().args(), "");
         assert_eq!(Workload::default().shape_if_set(), None);
-        let mut w = Workload::default();
+        let mut w = Workload {
+            faults: FaultPreset::Heavy,
+            ..Workload::default()
+        };
         w.shape.clients = 5;
         w.shape.skus = 1;
-        w.faults = FaultPreset::Heavy;
         assert_eq!(w.args(), " --clients 5 --skus 1 --faults heavy");
         assert_eq!(w.shape_if_set().map(|s| s.clients), Some(5));
         assert_eq!(w.config().faults, FaultPreset::Heavy);

@@ -314,6 +314,8 @@ mod tests {
             max_failures: None,
             shrink: false,
             append: false,
+            shape: Default::default(),
+            faults: Default::default(),
         };
         Report::new(settings, vec![t; 6], None, 1.0, 2)
     }
