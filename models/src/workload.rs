@@ -66,13 +66,38 @@ impl Default for WorkloadShape {
     }
 }
 
+impl WorkloadShape {
+    /// Orders in all.
+    pub fn orders(&self) -> usize {
+        self.clients * self.orders_per_client
+    }
+
+    /// By how much stock and points are multiplied (at least 1) so that, whatever the shape,
+    /// orders run short about as often as the default's 12 orders do over 4 skus and 3
+    /// users: the demand on each sku grows with the orders and shrinks with the skus, on
+    /// each user's points with the orders and the users. 1 for the default shape, so its
+    /// workloads are unchanged; 16 clients × 4 orders over 1 sku get 22 times the stock,
+    /// and stay as contended on that sku's rows as ever.
+    pub fn supply_scale(&self) -> (i64, i64) {
+        let demand = self.orders() as u64;
+        let scale = |per: u64, over: usize| (demand * per).div_ceil(12 * over.max(1) as u64);
+        (
+            scale(4, self.skus).max(1) as i64,
+            scale(3, self.users).max(1) as i64,
+        )
+    }
+}
+
 impl Workload {
     /// The workload of a seed (drawn from its `workload` stream).
     pub fn generate(streams: &Streams, shape: WorkloadShape) -> Self {
         let mut rng = streams.workload();
-        let stock: Vec<i64> = (0..shape.skus).map(|_| rng.random_range(3..=8)).collect();
+        let (more_stock, more_points) = shape.supply_scale();
+        let stock: Vec<i64> = (0..shape.skus)
+            .map(|_| rng.random_range(3..=8) * more_stock)
+            .collect();
         let points: Vec<i64> = (0..shape.users)
-            .map(|_| rng.random_range(20..=60))
+            .map(|_| rng.random_range(20..=60) * more_points)
             .collect();
         let clients = (0..shape.clients)
             .map(|_| {
@@ -92,8 +117,10 @@ impl Workload {
                         // About one order in five is meant to fail on a business rule.
                         match rng.random_range(0..15) {
                             _ if !shape.business_failures => {}
-                            0 => lines[0].1 += 10, // more than any sku holds
-                            1 => points += 1_000,  // more points than anyone has
+                            // more than any sku holds
+                            0 => lines[0].1 += 10 * more_stock as u32,
+                            // more points than anyone has
+                            1 => points += 1_000 * more_points,
                             2 => card = Card::Declining, // the card declines
                             _ => {}
                         }
@@ -207,10 +234,29 @@ mod tests {
     }
 
     #[test]
-    fn skus_and_users_are_contended_and_some_orders_fail_by_design() {
+    fn skus_and_users_are_contended_and_some_orders_fail_by_design_whatever_the_shape() {
+        let shape = |clients, orders_per_client, skus| WorkloadShape {
+            clients,
+            orders_per_client,
+            skus,
+            ..WorkloadShape::default()
+        };
+        for shape in [
+            WorkloadShape::default(),
+            shape(16, 4, 4),
+            shape(16, 4, 1),
+            shape(1, 4, 4),
+        ] {
+            doomed_share(shape);
+        }
+    }
+
+    fn doomed_share(shape: WorkloadShape) {
         let (mut doomed, mut total) = (0, 0);
         for seed in 0..100 {
-            let w = Workload::generate(&Streams::new(Seed(seed)), WorkloadShape::default());
+            let w = Workload::generate(&Streams::new(Seed(seed)), shape);
+            assert_eq!(w.orders().count(), shape.orders());
+            assert_eq!(w.stock.len(), shape.skus);
             for (_, _, o) in w.orders() {
                 total += 1;
                 let too_many = o
@@ -224,7 +270,10 @@ mod tests {
             }
         }
         let share = doomed as f64 / total as f64;
-        assert!((0.12..0.3).contains(&share), "{doomed} of {total} doomed");
+        assert!(
+            (0.12..0.3).contains(&share),
+            "{shape:?}: {doomed} of {total} doomed"
+        );
     }
 
     #[test]

@@ -18,9 +18,9 @@ const PROTOCOLS: [(&str, ProtocolSpec); 5] = [
     ("saga-choreo", saga_choreo::SPEC),
 ];
 
-/// Seed 0's plan with no faults and only workload item `keep` (of the default 12).
-fn only(keep: u32) -> Plan {
-    let mut plan = Plan::calm(Seed(0), 20_000);
+/// Seed `seed`'s plan with no faults and only workload item `keep` (of the default 12).
+fn only(seed: u64, keep: u32) -> Plan {
+    let mut plan = Plan::calm(Seed(seed), 20_000);
     plan.skip = (0..12).filter(|i| *i != keep).collect::<BTreeSet<u32>>();
     plan
 }
@@ -61,7 +61,7 @@ fn samples(m: &Metrics, name: &str) -> Vec<u64> {
 /// 850 → 1750 = 900.
 #[test]
 fn one_2pc_order_without_faults_has_the_numbers_its_timeline_shows() {
-    let m = metrics_of(two_pc::SPEC, Start::Plan(only(0)), &SimConfig::default());
+    let m = metrics_of(two_pc::SPEC, Start::Plan(only(0, 0)), &SimConfig::default());
     let counts: Vec<(&str, u64)> = COUNTS.iter().map(|n| (*n, m.counts[*n])).collect();
     assert_eq!(
         counts,
@@ -79,6 +79,49 @@ fn one_2pc_order_without_faults_has_the_numbers_its_timeline_shows() {
     assert_eq!(samples(&m, "latency_ms"), [900]);
     assert_eq!(samples(&m, "holding_ms"), [350, 450]);
     assert_eq!(samples(&m, "in_doubt_ms"), [350, 450, 500, 900]);
+}
+
+/// tcc, seed 1, order 1 alone (workload item 8: its card declines), no faults:
+///
+/// ```text
+///  350ms  ledger   L2 OrderCreated { order: 1, .., declining_card: true }
+///  450ms  ledger   L3 StockReserved { sku: 1, order: 1, qty: 1 }
+///  450ms  ledger   L4 Effect { order: 1, participant: "stock", op: Try }
+///  550ms  ledger   L5 PointsHeld { user: 1, order: 1, points: 6 }
+///  550ms  ledger   L6 Effect { order: 1, participant: "points", op: Try }
+///  700ms  ledger   L7 Refused { order: 1, participant: "payment", refusal: Declined }
+///  750ms  ledger   L8 Decision { order: 1, commit: false, .. }
+///  800ms  ledger   L9 StockReleased { sku: 1, order: 1, qty: 1 }
+///  800ms  ledger   L10 Effect { order: 1, participant: "stock", op: Cancel }
+///  900ms  ledger   L11 PointsReleased { user: 1, order: 1, points: 6 }
+///  900ms  ledger   L12 Effect { order: 1, participant: "points", op: Cancel }
+/// 1150ms  ledger   L13 OrderStatus { order: 1, status: Cancelled }
+/// ```
+///
+/// 22 datagrams, all but #1 `NewOrderId` about the order: 21 messages. Cancelled for a
+/// business reason (the refusal), latency 350 → 1150 = 800 ms. Two compensations (the
+/// releases); holds and tries stock 450 → 800 = 350, points 550 → 900 = 350; the declined
+/// authorization held nothing.
+#[test]
+fn one_tcc_order_whose_card_declines_is_a_business_cancel_with_two_compensations() {
+    let m = metrics_of(tcc::SPEC, Start::Plan(only(1, 8)), &SimConfig::default());
+    let counts: Vec<(&str, u64)> = COUNTS.iter().map(|n| (*n, m.counts[*n])).collect();
+    assert_eq!(
+        counts,
+        [
+            ("orders", 1),
+            ("confirmed", 0),
+            ("cancelled", 1),
+            ("cancelled_business", 1),
+            ("cancelled_fault", 0),
+            ("messages", 21),
+            ("compensations", 2),
+            ("span_ms", 800),
+        ]
+    );
+    assert_eq!(samples(&m, "latency_ms"), [800]);
+    assert_eq!(samples(&m, "holding_ms"), [350, 350]);
+    assert_eq!(samples(&m, "in_doubt_ms"), [350, 350]);
 }
 
 #[test]
