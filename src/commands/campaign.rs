@@ -12,6 +12,7 @@ use crate::campaign::{self, default_jobs, CaseFiles, End, Report, Settings, Shar
 use crate::exit::{verdict, Outcome, Usage};
 use crate::registry::{self, Target};
 
+use super::count::at_least_one;
 use super::workload_args::WorkloadArgs;
 
 const ABOUT: &str = "Run many seeds in parallel; write report.json, summary.md and failures/.";
@@ -56,7 +57,7 @@ pub struct Args {
     bug: Option<String>,
     /// Seeds in the range, at least 1 (default 1000; unbounded with --duration alone).
     /// Example: --seeds 100000
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one::<u64>)]
     seeds: Option<u64>,
     /// First seed, decimal or 0x hex. Example: --start 0x5eed
     #[arg(long, value_name = "S", default_value = "0")]
@@ -67,7 +68,7 @@ pub struct Args {
     duration: Option<Duration>,
     /// Worker threads, at least 1 (default: every core). Reports do not depend on it.
     /// Example: --jobs 4
-    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = at_least_one)]
+    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = at_least_one::<u64>)]
     jobs: Option<u64>,
     /// This machine's part of the seed range, I/N: seeds start+I, start+I+N, … Example:
     /// --shard 0/4
@@ -88,7 +89,7 @@ pub struct Args {
     shrink: bool,
     /// Stop once N failing seeds are found, counted in seed order (a normal end: exit 1, the
     /// report says it stopped). At least 1. Example: --max-failures 20
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one::<u64>)]
     max_failures: Option<u64>,
     /// Also write the report as JUnit XML (one testsuite per target, one failed testcase per
     /// failure signature); `-` writes it to stdout in place of the summary. Example: --junit
@@ -97,15 +98,6 @@ pub struct Args {
     junit: Option<String>,
     #[command(flatten)]
     workload: WorkloadArgs,
-}
-
-/// A count of at least 1 (`--seeds`, `--jobs`, `--max-failures`): zero would run nothing.
-fn at_least_one(s: &str) -> Result<u64, String> {
-    match s.trim().parse::<u64>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err("expected a whole number of at least 1".into()),
-    }
 }
 
 /// `--duration`: a humantime duration longer than zero.

@@ -14,6 +14,7 @@ use crate::compare::{self, Grid};
 use crate::exit::{Outcome, Usage};
 use crate::registry::{self, Target};
 
+use super::count::at_least_one;
 use super::workload_args::WorkloadArgs;
 
 /// What the command does (`--help`).
@@ -58,28 +59,19 @@ pub struct Args {
     protocols: Vec<String>,
     /// Seeds per cell, at least 1: every cell runs the same ones. Example: --seeds 300
     #[arg(long, value_name = "N", default_value = "100", allow_negative_numbers = true,
-          value_parser = at_least_one)]
+          value_parser = at_least_one::<u64>)]
     seeds: u64,
     /// First seed, decimal or 0x hex. Example: --start 0x5eed
     #[arg(long, value_name = "S", default_value = "0")]
     start: Seed,
     /// Worker threads, at least 1 (default: every core). The figures do not depend on it.
-    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = at_least_one)]
+    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = at_least_one::<u64>)]
     jobs: Option<u64>,
     /// Output directory for compare.json, compare.md and the charts; new or empty.
     #[arg(long, value_name = "DIR", default_value = "dtx-compare")]
     out: PathBuf,
     #[command(flatten)]
     workload: WorkloadArgs,
-}
-
-/// A count of at least 1.
-fn at_least_one(s: &str) -> Result<u64, String> {
-    match s.trim().parse::<u64>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err("expected a whole number of at least 1".into()),
-    }
 }
 
 /// The protocols named (in the registry's order), or the default ones.

@@ -3,6 +3,7 @@
 
 pub mod campaign;
 pub mod compare;
+pub mod count;
 pub mod list;
 pub mod main_job;
 pub mod mutants;

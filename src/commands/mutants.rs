@@ -3,6 +3,7 @@
 
 use dtx_sim::{run, Seed, SimConfig, Start};
 
+use super::count::at_least_one;
 use crate::exit::{verdict, Outcome};
 use crate::registry::{self, Target};
 
@@ -33,17 +34,8 @@ pub struct Args {
     json: bool,
     /// Give up on a knob after this many seeds (at least 1).
     #[arg(long, value_name = "N", default_value = "500",
-          value_parser = at_least_one)]
+          value_parser = at_least_one::<u64>)]
     max_seeds: u64,
-}
-
-/// A count of 1 or more.
-fn at_least_one(s: &str) -> Result<u64, String> {
-    match s.parse::<u64>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(e) => Err(format!("not a count: {e}")),
-    }
 }
 
 #[allow(clippy::disallowed_methods)] // wall time to first detection is what mutants reports

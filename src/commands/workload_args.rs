@@ -7,6 +7,7 @@
 use dtx_models::workload::WorkloadShape;
 use dtx_sim::FaultPreset;
 
+use super::count::at_least_one;
 use crate::exit::Usage;
 use crate::registry::Target;
 use crate::workload::Workload;
@@ -17,30 +18,21 @@ pub struct WorkloadArgs {
     /// Concurrent clients (users placing orders), at least 1 (default 3; compare takes a
     /// comma-separated list, default 1,2,4,8,16). Example: --clients 8
     #[arg(long, value_name = "N", value_delimiter = ',', allow_negative_numbers = true,
-          value_parser = at_least_one)]
+          value_parser = at_least_one::<usize>)]
     pub clients: Vec<usize>,
     /// Orders each client places, one after another, at least 1 (default 4). Example:
     /// --orders-per-client 10
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one::<usize>)]
     pub orders_per_client: Option<usize>,
     /// Skus in the catalogue, at least 1 (default 4): fewer skus, more contention. Example:
     /// --skus 1
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one::<usize>)]
     pub skus: Option<usize>,
     /// Fault preset: none (calm), default (the swarm: each fault kind on or off per seed) or
     /// heavy (every kind, twice as many) (default: default; compare takes a comma-separated
     /// list, default none,default). Example: --faults none
     #[arg(long, value_name = "PRESET", value_delimiter = ',')]
     pub faults: Vec<FaultPreset>,
-}
-
-/// A count of at least 1.
-fn at_least_one(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err("expected a whole number of at least 1".into()),
-    }
 }
 
 impl WorkloadArgs {
