@@ -12,7 +12,7 @@ use crate::campaign::{self, default_jobs, CaseFiles, End, Report, Settings, Shar
 use crate::exit::{verdict, Outcome, Usage};
 use crate::registry::{self, Target};
 
-use super::count::at_least_one;
+use super::count::{at_least_one, jobs};
 use super::workload_args::WorkloadArgs;
 
 const ABOUT: &str = "Run many seeds in parallel; write report.json, summary.md and failures/.";
@@ -66,9 +66,9 @@ pub struct Args {
     /// Example: --duration 10m
     #[arg(long, value_name = "D", value_parser = budget)]
     duration: Option<Duration>,
-    /// Worker threads, at least 1 (default: every core). Reports do not depend on it.
+    /// Worker threads, 1 to 1024 (default: every core). Reports do not depend on it.
     /// Example: --jobs 4
-    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = at_least_one::<u64>)]
+    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = jobs)]
     jobs: Option<u64>,
     /// This machine's part of the seed range, I/N: seeds start+I, start+I+N, … Example:
     /// --shard 0/4

@@ -14,7 +14,7 @@ use crate::compare::{self, Grid};
 use crate::exit::{Outcome, Usage};
 use crate::registry::{self, Target};
 
-use super::count::at_least_one;
+use super::count::{at_least_one, jobs};
 use super::workload_args::WorkloadArgs;
 
 /// What the command does (`--help`).
@@ -64,8 +64,8 @@ pub struct Args {
     /// First seed, decimal or 0x hex. Example: --start 0x5eed
     #[arg(long, value_name = "S", default_value = "0")]
     start: Seed,
-    /// Worker threads, at least 1 (default: every core). The figures do not depend on it.
-    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = at_least_one::<u64>)]
+    /// Worker threads, 1 to 1024 (default: every core). The figures do not depend on it.
+    #[arg(long, value_name = "J", allow_negative_numbers = true, value_parser = jobs)]
     jobs: Option<u64>,
     /// Output directory for compare.json, compare.md and the charts; new or empty.
     #[arg(long, value_name = "DIR", default_value = "dtx-compare")]
