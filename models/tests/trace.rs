@@ -6,7 +6,7 @@
 use dtx_models::protocols::{saga_choreo, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_models::wire::mentions_order;
-use dtx_sim::{mermaid, run, timeline, EventKind, Focus, Run, Seed, SimConfig, Start};
+use dtx_sim::{mermaid, run, timeline, EventKind, Focus, Run, Seed, SimConfig, Start, Violation};
 
 fn run_of(spec: ProtocolSpec, bug: Option<&'static str>, seed: u64) -> Run {
     let mut s = OrderSystem::new(spec).with_bug(bug);
@@ -19,16 +19,21 @@ fn decision_not_logged() -> Run {
     run_of(two_pc::SPEC, Some("2pc-decision-not-logged"), 0)
 }
 
-#[test]
-fn the_ledger_event_a_violation_cites_is_in_the_timeline_under_the_same_number() {
-    let r = decision_not_logged();
+/// The first violation of `r` that cites a ledger event, and that event's number.
+fn citing(r: &Run) -> (&Violation, u64) {
     let v = r
         .report
         .violations
         .iter()
         .find(|v| v.after_ledger.is_some())
         .expect("a violation citing a ledger event");
-    let n = v.after_ledger.unwrap();
+    (v, v.after_ledger.unwrap())
+}
+
+#[test]
+fn the_ledger_event_a_violation_cites_is_in_the_timeline_under_the_same_number() {
+    let r = decision_not_logged();
+    let (v, n) = citing(&r);
     // The detail names it the way the timeline does: "ledger event L16: Decision { … })".
     let cited = format!("ledger event L{n}: ");
     let at = v.detail.find(&cited).expect("the detail cites L<n>") + cited.len();
@@ -60,13 +65,7 @@ fn the_ledger_event_a_violation_cites_is_in_the_timeline_under_the_same_number()
 #[test]
 fn a_violation_is_marked_in_the_timeline_right_after_the_ledger_event_it_first_broke_after() {
     let r = decision_not_logged();
-    let v = r
-        .report
-        .violations
-        .iter()
-        .find(|v| v.after_ledger.is_some())
-        .unwrap();
-    let n = v.after_ledger.unwrap();
+    let (v, n) = citing(&r);
     let text = timeline::render(&r.trace, &r.report.violations, None);
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let ledger = lines
