@@ -3,6 +3,7 @@
 
 pub mod journal;
 pub mod knobs;
+pub mod lock;
 pub mod metrics;
 pub mod protocols;
 pub mod services;

@@ -126,6 +126,68 @@ pub enum Msg {
         key: String,
         charge: Option<Charge>,
     },
+    // worker -> lock host (see [`crate::lock`]): take the order's lock for `owner`, with a
+    // lease of `lease_ms` (none: it never expires); release it if `owner` holds it; delete it
+    // whoever holds it; who holds it.
+    LockTake {
+        order: u64,
+        owner: String,
+        lease_ms: Option<u64>,
+    },
+    /// Taken: the holder's fencing token (each take gets a greater one).
+    LockTaken {
+        order: u64,
+        token: u64,
+    },
+    /// Held by `owner`, whose lease has not expired.
+    LockHeld {
+        order: u64,
+        owner: String,
+    },
+    LockRelease {
+        order: u64,
+        owner: String,
+    },
+    LockDelete {
+        order: u64,
+        by: String,
+    },
+    /// Whether a lock was removed.
+    LockReleased {
+        order: u64,
+        released: bool,
+    },
+    LockGet {
+        order: u64,
+    },
+    LockIs {
+        order: u64,
+        owner: Option<String>,
+        token: Option<u64>,
+    },
+    // worker -> stock / points / card gateway: a request made under a lock holding of `order`,
+    // carrying its fencing token; a store that has seen a greater token for the order refuses
+    // it ([`Msg::Stale`]) and applies nothing.
+    Fenced {
+        order: u64,
+        token: u64,
+        body: Box<Msg>,
+    },
+    /// Refused: the request's token is older than one the store has seen for the order.
+    Stale {
+        order: u64,
+        token: u64,
+        seen: u64,
+    },
+    // worker -> card gateway: every charge and authorization of an order (what a lock holder
+    // looks up before it pays: a previous holder may have paid already).
+    OrderCharges {
+        order: u64,
+    },
+    ChargesOf {
+        order: u64,
+        charges: Vec<Charge>,
+    },
     // -> broker
     Publish {
         topic: String,

@@ -52,6 +52,14 @@ pub struct WorkloadShape {
     /// Orders that must fail on a business rule (more than any sku holds, more points than
     /// anyone has, a declining card). False: none, and stock and points cover every order.
     pub business_failures: bool,
+    /// Two order-service workers behind a lock host: a worker takes the order's lock (a
+    /// lease, with a fencing token the stores check) before driving it. See [`crate::lock`].
+    #[serde(default)]
+    pub lock: bool,
+    /// Clients submit every order twice — to both workers when there are two (a double click,
+    /// or a retry on the other worker).
+    #[serde(default)]
+    pub double_submit: bool,
 }
 
 impl Default for WorkloadShape {
@@ -62,6 +70,8 @@ impl Default for WorkloadShape {
             skus: 4,
             users: 3,
             business_failures: true,
+            lock: false,
+            double_submit: false,
         }
     }
 }
