@@ -175,3 +175,54 @@ impl Case {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A case of `protocol` whose shape is `shape` (JSON), with an empty plan.
+    fn case_json(protocol: &str, shape: &str) -> String {
+        format!(
+            r#"{{"protocol":"{protocol}","seed":"0x1","shape":{shape},"plan":{{"seed":"0x1","window_ms":1,"swarm":[],"faults":[]}},"expect":{{"must_fail":false}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_lock_shape_round_trips_and_an_older_shape_loads_without_it() {
+        let old =
+            r#"{"clients":5,"orders_per_client":4,"skus":4,"users":3,"business_failures":true}"#;
+        let case: Case = serde_json::from_str(&case_json("2pc", old)).unwrap();
+        let shape = case.shape.unwrap();
+        assert_eq!(shape.clients, 5);
+        assert!(!shape.lock && !shape.double_submit, "{shape:?}");
+
+        let mut locked = case.clone();
+        locked.shape = Some(WorkloadShape {
+            lock: true,
+            double_submit: true,
+            ..shape
+        });
+        let text = locked.to_json();
+        assert!(text.contains("\"lock\": true") && text.contains("\"double_submit\": true"));
+        assert_eq!(serde_json::from_str::<Case>(&text).unwrap(), locked);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.json");
+        locked.save(&path).unwrap();
+        let (loaded, target) = Case::load(&path).unwrap();
+        assert_eq!(loaded, locked);
+        assert_eq!(
+            target.repro(loaded.seed),
+            "dtx run --protocol 2pc --seed 0x1 --clients 5 --lock --double-submit"
+        );
+
+        let path = dir.path().join("saga.json");
+        let lock = r#"{"clients":3,"orders_per_client":4,"skus":4,"users":3,"business_failures":true,"lock":true}"#;
+        std::fs::write(&path, case_json("saga-orch", lock)).unwrap();
+        let e = Case::load(&path).unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid case file '") && e.ends_with("--lock runs under 2pc and tcc only (the protocols that drive orders from the order service); got saga-orch"),
+            "{e}"
+        );
+    }
+}

@@ -1,11 +1,13 @@
-//! The registry: which protocols `dtx` can run, their bug knobs, the probes their code can
-//! reach, how to build a scenario for a (protocol, bug, workload) target, and how a mistyped
-//! name is answered (the valid names, and the nearest one).
+//! The registry: which protocols `dtx` can run, their bug knobs (their own, and the lock's for
+//! the protocols that run under seed 002's lock), the probes their code can reach, how to
+//! build a scenario for a (protocol, bug, workload) target, which workloads a protocol takes,
+//! and how a mistyped name is answered (the valid names, and the nearest one).
 
 use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
+use dtx_models::lock;
 use dtx_models::protocols::{driver, one_pc, saga_choreo, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
 use dtx_models::workload::WorkloadShape;
@@ -26,8 +28,12 @@ pub struct Protocol {
     /// A harness self-test, not a protocol to choose (`dtx compare` leaves it out unless
     /// named).
     pub self_test: bool,
-    /// Its bug knobs.
-    pub bugs: &'static [Bug],
+    /// Its own bug knobs; [`Protocol::bugs`] adds the lock's where it runs under the lock.
+    own_bugs: &'static [Bug],
+    /// Runs under seed 002's lock (`--lock`): it drives orders from the order service, so two
+    /// order-service workers can take turns at an order behind the lock host. It offers the
+    /// lock's bug knobs ([`lock::BUGS`]) besides its own.
+    pub lock: bool,
     /// Every probe its code can reach: a campaign reports those never reached.
     pub probes: fn() -> Vec<String>,
     /// Which invariants its runs are checked against.
@@ -78,7 +84,8 @@ static PROTOCOLS: &[Protocol] = &[
         about: "naive baseline: take stock, take points, charge the card, each committed at once; no way back",
         baseline: true,
         self_test: false,
-        bugs: &[],
+        own_bugs: &[],
+        lock: false,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&one_pc::SPEC),
         make: |bug, shape| order_system(one_pc::SPEC, bug, shape),
@@ -88,7 +95,8 @@ static PROTOCOLS: &[Protocol] = &[
         about: "XA two-phase commit: prepare order/stock/points, authorize the card; logged decision; recovery",
         baseline: false,
         self_test: false,
-        bugs: two_pc::BUGS,
+        own_bugs: two_pc::BUGS,
+        lock: true,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&two_pc::SPEC),
         make: |bug, shape| order_system(two_pc::SPEC, bug, shape),
@@ -98,7 +106,8 @@ static PROTOCOLS: &[Protocol] = &[
         about: "try-confirm-cancel: reserve stock, hold points, authorize the card; recorded decision; fence log; recovery on both sides",
         baseline: false,
         self_test: false,
-        bugs: tcc::BUGS,
+        own_bugs: tcc::BUGS,
+        lock: true,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&tcc::SPEC),
         make: |bug, shape| order_system(tcc::SPEC, bug, shape),
@@ -108,7 +117,8 @@ static PROTOCOLS: &[Protocol] = &[
         about: "orchestrated saga: reserve stock, spend points, capture the card (the pivot, last); durable saga log; compensation in reverse until acknowledged; resume",
         baseline: false,
         self_test: false,
-        bugs: saga_orch::BUGS,
+        own_bugs: saga_orch::BUGS,
+        lock: false,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&saga_orch::SPEC),
         make: |bug, shape| order_system(saga_orch::SPEC, bug, shape),
@@ -118,7 +128,8 @@ static PROTOCOLS: &[Protocol] = &[
         about: "event-driven saga through the broker: transactional outboxes and polling relays, idempotent consumers (inbox), compensation on failure events, fences against reordered events",
         baseline: false,
         self_test: false,
-        bugs: saga_choreo::BUGS,
+        own_bugs: saga_choreo::BUGS,
+        lock: false,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&saga_choreo::SPEC),
         make: |bug, shape| order_system(saga_choreo::SPEC, bug, shape),
@@ -128,7 +139,8 @@ static PROTOCOLS: &[Protocol] = &[
         about: "harness self-test: the order system with a trivial flow that reserves each order's stock and points, releases both and cancels the order",
         baseline: false,
         self_test: true,
-        bugs: &[],
+        own_bugs: &[],
+        lock: false,
         checks: Checks::OrderSystem,
         probes: || OrderSystem::probes(&DRIVER),
         make: |bug, shape| order_system(DRIVER, bug, shape),
@@ -138,12 +150,13 @@ static PROTOCOLS: &[Protocol] = &[
         about: "engine demo: two banks, idempotent withdraw and deposit retried until acknowledged",
         baseline: false,
         self_test: true,
-        bugs: &[Bug {
+        own_bugs: &[Bug {
             name: "demo-no-idempotency",
             rows: &[],
             about: "banks apply retried and duplicated requests again",
             breaks: &["applied-once"],
         }],
+        lock: false,
         checks: Checks::Demo,
         probes: || demo::PROBES.iter().map(|p| p.to_string()).collect(),
         // The demo has no workload shape: targets refuse a shape that is not the default.
@@ -160,11 +173,44 @@ impl Protocol {
     pub fn order_system(&self) -> bool {
         self.checks == Checks::OrderSystem
     }
+
+    /// Every bug knob it offers: its own, then the lock's if it runs under the lock. A knob
+    /// may be offered by several protocols (the lock's are offered by 2pc and tcc).
+    pub fn bugs(&self) -> impl Iterator<Item = &'static Bug> + Clone {
+        let own: &'static [Bug] = self.own_bugs;
+        let lock: &'static [Bug] = if self.lock { lock::BUGS } else { &[] };
+        own.iter().chain(lock)
+    }
+
+    /// Its bug knob `name`, if it offers one.
+    pub fn bug(&self, name: &str) -> Option<&'static Bug> {
+        self.bugs().find(|b| b.name == name)
+    }
 }
 
 /// Every protocol.
 pub fn protocols() -> &'static [Protocol] {
     PROTOCOLS
+}
+
+/// The protocols that run under the lock, as a phrase: `2pc and tcc`.
+pub fn lock_protocols() -> String {
+    phrase(
+        PROTOCOLS
+            .iter()
+            .filter(|p| p.lock)
+            .map(|p| p.name)
+            .collect(),
+    )
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn phrase(names: Vec<&str>) -> String {
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// Bad input naming a protocol or bug: the bad name, the nearest valid one (if any is close)
@@ -184,13 +230,21 @@ pub enum LookupError {
         nearest: Option<String>,
         valid: String,
     },
-    #[error("bug '{given}' belongs to protocol {owner}, not {protocol}; valid bugs of {protocol}: {valid}")]
+    #[error("bug '{given}' belongs to {}, not {protocol}; valid bugs of {protocol}: {valid}", owned_by(.owners))]
     BugOfAnother {
         given: String,
         protocol: String,
-        owner: String,
+        /// Every protocol that offers it.
+        owners: Vec<String>,
         valid: String,
     },
+}
+
+/// `protocol 2pc`, `protocols 2pc and tcc`.
+fn owned_by(owners: &[String]) -> String {
+    let names = owners.iter().map(String::as_str).collect::<Vec<_>>();
+    let s = if names.len() > 1 { "s" } else { "" };
+    format!("protocol{s} {}", phrase(names))
 }
 
 fn did_you_mean(nearest: &Option<String>) -> String {
@@ -241,23 +295,59 @@ impl fmt::Display for Target {
 impl Target {
     /// `protocol` with `bug` under the default workload.
     pub fn new(protocol: &'static Protocol, bug: Option<&'static Bug>) -> Target {
-        Target {
+        let t = Target {
             protocol,
             bug,
             workload: Workload::default(),
+        };
+        Target {
+            workload: t.lock_implied(Workload::default()),
+            ..t
         }
     }
 
-    /// The target under `workload`; Err (the one-line reason) when the protocol does not
-    /// run the order system and the shape is not the default.
+    /// The target under `workload`; Err (the one-line reason) when the shape asks for the
+    /// lock and the protocol does not run under it, or when the protocol does not run the
+    /// order system and the shape is not the default.
     pub fn with_workload(self, workload: Workload) -> Result<Target, String> {
-        if !self.protocol.order_system() && workload.shape != WorkloadShape::default() {
+        if workload.shape.lock && !self.protocol.lock {
             return Err(format!(
-                "protocol {} has no workload shape: --clients, --orders-per-client and --skus are for the order system's protocols",
+                "--lock runs under {} only (the protocols that drive orders from the order service); got {}",
+                lock_protocols(),
                 self.protocol.name
             ));
         }
-        Ok(Target { workload, ..self })
+        if !self.protocol.order_system() && workload.shape != WorkloadShape::default() {
+            return Err(format!(
+                "protocol {} has no workload shape: --clients, --orders-per-client, --skus and --double-submit are for the order system's protocols",
+                self.protocol.name
+            ));
+        }
+        Ok(Target {
+            workload: self.lock_implied(workload),
+            ..self
+        })
+    }
+
+    /// `workload` with the lock on if the target's bug knob is one of the lock's (a lock knob
+    /// runs under the lock whether or not `--lock` was given, and its lines say so).
+    fn lock_implied(&self, mut workload: Workload) -> Workload {
+        if self
+            .bug
+            .is_some_and(|b| lock::BUGS.iter().any(|l| l.name == b.name))
+        {
+            workload.shape.lock = true;
+        }
+        workload
+    }
+
+    /// Every probe the target's code can reach: its protocol's, and the lock's under the lock.
+    pub fn probes(&self) -> Vec<String> {
+        let mut probes = (self.protocol.probes)();
+        if self.workload.shape.lock {
+            probes.extend(lock::PROBES.iter().map(|p| p.to_string()));
+        }
+        probes
     }
 
     /// Look a target up by its CLI names.
@@ -274,29 +364,31 @@ impl Target {
         let Some(b) = bug else {
             return Ok(Target::new(p, None));
         };
-        if let Some(found) = p.bugs.iter().find(|x| x.name == b) {
+        if let Some(found) = p.bug(b) {
             return Ok(Target::new(p, Some(found)));
         }
-        let valid = if p.bugs.is_empty() {
+        let valid = if p.bugs().next().is_none() {
             "(none)".into()
         } else {
-            p.bugs.iter().map(|x| x.name).collect::<Vec<_>>().join(", ")
+            p.bugs().map(|x| x.name).collect::<Vec<_>>().join(", ")
         };
-        if let Some(owner) = PROTOCOLS
+        let owners: Vec<String> = PROTOCOLS
             .iter()
-            .find(|o| o.bugs.iter().any(|x| x.name == b))
-        {
+            .filter(|o| o.bug(b).is_some())
+            .map(|o| o.name.to_string())
+            .collect();
+        if !owners.is_empty() {
             return Err(LookupError::BugOfAnother {
                 given: b.to_string(),
                 protocol: p.name.to_string(),
-                owner: owner.name.to_string(),
+                owners,
                 valid,
             });
         }
         Err(LookupError::Bug {
             given: b.to_string(),
             protocol: p.name.to_string(),
-            nearest: nearest(b, p.bugs.iter().map(|x| x.name)),
+            nearest: nearest(b, p.bugs().map(|x| x.name)),
             valid,
         })
     }
@@ -359,7 +451,7 @@ pub fn catalogue() -> String {
             p.name,
             if p.baseline { " (baseline)" } else { "" }
         ));
-        for b in p.bugs {
+        for b in p.bugs() {
             let rows = rows(b);
             s.push_str(&format!(
                 "    --bug {}{}\n",
@@ -441,6 +533,142 @@ mod tests {
         assert!(
             demo.with_workload(w).is_ok(),
             "a fault preset alone is fine"
+        );
+    }
+
+    #[test]
+    fn two_pc_and_tcc_offer_the_lock_knobs_and_no_other_protocol_does() {
+        for p in protocols() {
+            for knob in dtx_models::lock::BUGS {
+                assert_eq!(
+                    p.bug(knob.name).is_some(),
+                    p.lock,
+                    "{} {}",
+                    p.name,
+                    knob.name
+                );
+            }
+            // Its own knobs come first, and every knob it offers is found by name.
+            let names = p.bugs().map(|b| b.name).collect::<Vec<_>>();
+            let own = p.own_bugs.iter().map(|b| b.name).collect::<Vec<_>>();
+            assert_eq!(names[..own.len()], own[..], "{}", p.name);
+            for b in p.bugs() {
+                let t = Target::find(p.name, Some(b.name)).unwrap();
+                assert!(std::ptr::eq(t.bug.unwrap(), b), "{} {}", p.name, b.name);
+            }
+        }
+        let locked: Vec<_> = protocols()
+            .iter()
+            .filter(|p| p.lock)
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(locked, ["2pc", "tcc"]);
+        assert_eq!(lock_protocols(), "2pc and tcc");
+        let t = Target::find("tcc", Some("lock-token-ignored")).unwrap();
+        assert_eq!(t.bug.unwrap().rows, &[32]);
+        assert_eq!(
+            t.repro(Seed(1)),
+            "dtx run --protocol tcc --seed 0x1 --bug lock-token-ignored --lock",
+            "a lock knob runs under the lock, and its lines say so"
+        );
+        assert!(Target::find("2pc", Some("lock-no-expiry")).is_ok());
+        // A knob several protocols offer names them all to one that does not.
+        let e = Target::find("saga-orch", Some("lock-no-expiry"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "bug 'lock-no-expiry' belongs to protocols 2pc and tcc, not saga-orch; valid bugs of saga-orch: saga-"
+            ),
+            "{e}"
+        );
+        let e = Target::find("1pc", Some("lock-token-ignored"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("belongs to protocols 2pc and tcc, not 1pc; valid bugs of 1pc: (none)"),
+            "{e}"
+        );
+        // Did you mean, among a protocol's own knobs and the lock's.
+        let e = Target::find("2pc", Some("lock-no-expiri"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean 'lock-no-expiry'?"), "{e}");
+        assert!(
+            e.contains("2pc-stale-vote") && e.contains("lock-token-ignored"),
+            "{e}"
+        );
+        // The --help catalogue lists the lock's knobs under both, with their rows.
+        let help = catalogue();
+        let under = |p: &str| -> Vec<&str> {
+            help.lines()
+                .skip_while(|l| *l != format!("  {p}"))
+                .skip(1)
+                .take_while(|l| l.starts_with("    "))
+                .collect()
+        };
+        for p in ["2pc", "tcc"] {
+            assert!(
+                under(p).contains(&"    --bug lock-no-expiry (#29)"),
+                "{help}"
+            );
+        }
+        assert!(!under("saga-orch").is_empty(), "{help}");
+        assert!(
+            under("saga-orch").iter().all(|l| !l.contains("lock-")),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn the_lock_runs_under_2pc_and_tcc_only_and_double_submit_under_any_order_system() {
+        let lock = Workload {
+            shape: WorkloadShape {
+                lock: true,
+                double_submit: true,
+                ..WorkloadShape::default()
+            },
+            ..Workload::default()
+        };
+        for p in ["2pc", "tcc"] {
+            let t = Target::find(p, None).unwrap().with_workload(lock).unwrap();
+            assert_eq!(
+                t.repro(Seed(1)),
+                format!("dtx run --protocol {p} --seed 0x1 --lock --double-submit")
+            );
+            assert_eq!(
+                t.shrink_line(Seed(1)),
+                format!("dtx shrink --protocol {p} --seed 0x1 --lock --double-submit --out {p}-0x1.json")
+            );
+        }
+        for p in ["1pc", "saga-orch", "saga-choreo", "driver", "demo-transfer"] {
+            let e = Target::find(p, None)
+                .unwrap()
+                .with_workload(lock)
+                .unwrap_err();
+            assert_eq!(
+                e,
+                format!("--lock runs under 2pc and tcc only (the protocols that drive orders from the order service); got {p}")
+            );
+        }
+        let twice = Workload {
+            shape: WorkloadShape {
+                double_submit: true,
+                ..WorkloadShape::default()
+            },
+            ..Workload::default()
+        };
+        for p in ["1pc", "saga-orch", "saga-choreo", "2pc"] {
+            let t = Target::find(p, None).unwrap().with_workload(twice).unwrap();
+            assert!(t.repro(Seed(1)).ends_with(" --double-submit"));
+        }
+        let e = Target::find("demo-transfer", None)
+            .unwrap()
+            .with_workload(twice)
+            .unwrap_err();
+        assert!(
+            e.contains("has no workload shape") && e.contains("--double-submit"),
+            "{e}"
         );
     }
 }

@@ -1,5 +1,6 @@
 //! What a run's clients do and which faults it meets, beyond the protocol: the workload shape
-//! (concurrent clients, orders per client, skus) and the fault preset. A target carries one;
+//! (concurrent clients, orders per client, skus, the lock, double submission) and the fault
+//! preset. A target carries one;
 //! the default is the shape and preset every seed had before the options existed, so default
 //! runs keep their trace hashes, and only options that differ from it are ever written out
 //! (reproduction lines, case files).
@@ -29,7 +30,7 @@ impl Workload {
         }
     }
 
-    /// The options that differ from the default, as `dtx` takes them: ` --clients 5
+    /// The options that differ from the default, as `dtx` takes them: ` --clients 5 --lock
     /// --faults none` (empty for the default).
     pub fn args(&self) -> String {
         let d = Workload::default();
@@ -45,6 +46,12 @@ impl Workload {
         }
         if self.shape.skus != d.shape.skus {
             s.push_str(&format!(" --skus {}", self.shape.skus));
+        }
+        if self.shape.lock != d.shape.lock {
+            s.push_str(" --lock");
+        }
+        if self.shape.double_submit != d.shape.double_submit {
+            s.push_str(" --double-submit");
         }
         if self.faults != d.faults {
             s.push_str(&format!(" --faults {}", self.faults));
@@ -70,5 +77,20 @@ mod tests {
         assert_eq!(w.args(), " --clients 5 --skus 1 --faults heavy");
         assert_eq!(w.shape_if_set().map(|s| s.clients), Some(5));
         assert_eq!(w.config().faults, FaultPreset::Heavy);
+        w.shape.lock = true;
+        w.shape.double_submit = true;
+        assert_eq!(
+            w.args(),
+            " --clients 5 --skus 1 --lock --double-submit --faults heavy"
+        );
+        let only_lock = Workload {
+            shape: WorkloadShape {
+                lock: true,
+                ..WorkloadShape::default()
+            },
+            ..Workload::default()
+        };
+        assert_eq!(only_lock.args(), " --lock");
+        assert!(only_lock.shape_if_set().is_some_and(|s| s.lock));
     }
 }

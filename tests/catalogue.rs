@@ -1,6 +1,6 @@
 //! The failure catalogue shipped in the repository (docs/catalogue.md) has every row `#N` dtx
-//! can print, every bug knob in the rows it names with the invariants that catch it, every
-//! invariant with its statement, and links that resolve.
+//! can print, every bug knob (the lock's included) in its index and in the rows it names with
+//! the invariants that catch it, every invariant with its statement, and links that resolve.
 
 use std::path::Path;
 
@@ -37,21 +37,30 @@ fn every_row_dtx_can_name_is_in_the_catalogue() {
         let heading = format!("\n### #{n} ");
         assert_eq!(catalogue.matches(&heading).count(), 1, "row #{n}");
     }
-    for n in 29..=32 {
-        assert!(
-            row(&catalogue, n).unwrap().contains("Not built yet"),
-            "#{n}"
-        );
+    // The lock's rows are built: each names its knob and says how to run it.
+    for (n, knob) in (29..=32).zip(dtx_models::lock::BUGS) {
+        let text = row(&catalogue, n).unwrap();
+        assert!(!text.contains("Not built yet"), "#{n}");
+        assert!(text.contains(&format!("`{}`", knob.name)), "#{n}");
+        assert!(text.contains("2pc and tcc, under the lock"), "#{n}");
     }
+    assert!(row(&catalogue, 29).unwrap().contains("`--lock`"));
 }
 
 #[test]
 fn every_bug_knob_is_in_the_rows_it_names_with_its_invariants() {
+    use dtx_models::lock;
     use dtx_models::protocols::{saga_choreo, saga_orch, tcc, two_pc};
     let catalogue = text(CATALOGUE);
-    let tables = [two_pc::BUGS, tcc::BUGS, saga_orch::BUGS, saga_choreo::BUGS];
+    let tables = [
+        two_pc::BUGS,
+        tcc::BUGS,
+        saga_orch::BUGS,
+        saga_choreo::BUGS,
+        lock::BUGS,
+    ];
     let knobs: Vec<_> = tables.iter().flat_map(|t| t.iter()).collect();
-    // The four tables are all there is: every `BugKnob {` in models/src is one of them.
+    // The five tables are all there is: every `BugKnob {` in models/src is one of them.
     let mut files = Vec::new();
     sources(Path::new("models/src"), &mut files);
     let literals: usize = files.iter().map(|f| f.matches("BugKnob {").count()).sum();
@@ -60,9 +69,15 @@ fn every_bug_knob_is_in_the_rows_it_names_with_its_invariants() {
         knobs.len(),
         "a BUGS table this test does not know"
     );
-    assert!(knobs.len() >= 23);
+    assert!(knobs.len() >= 27);
+    let index = &catalogue[..catalogue.find("\n## The rows").unwrap()];
     for knob in &knobs {
         assert!(!knob.rows.is_empty(), "{} names no row", knob.name);
+        assert!(
+            index.contains(&format!("\n| `{}` |", knob.name)),
+            "{} not in the index",
+            knob.name
+        );
         for &n in knob.rows {
             let text = row(&catalogue, n).unwrap_or_else(|| panic!("no row #{n}"));
             assert!(

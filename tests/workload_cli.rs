@@ -2,7 +2,8 @@
 //! `--faults` change the run (its orders, its hash, its reproduction line), leave the default
 //! run alone, and travel with case files: a campaign's case of a shaped run replays to the
 //! seed's own trace, and shrinks to a case that keeps the shape. Campaign reports record the
-//! workload and carry business metrics.
+//! workload and carry business metrics. `--lock` is refused, in one line, wherever the lock
+//! does not run (every protocol but 2pc and tcc), as are the lock's knobs.
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -173,4 +174,129 @@ fn a_shaped_case_replays_with_its_shape_and_shrinks_keeping_it() {
         "tests/corpus/bug-demo-no-idempotency-shrunk.json",
     ));
     assert!(plain.get("shape").is_none());
+}
+
+/// The one-line refusal of `--lock` under `protocol`.
+fn lock_refused(protocol: &str) -> String {
+    format!(
+        "--lock runs under 2pc and tcc only (the protocols that drive orders from the order service); got {protocol}"
+    )
+}
+
+#[test]
+fn the_lock_is_refused_where_it_does_not_run_in_one_line() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("c");
+    let out = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["run", "--protocol", "saga-orch", "--lock", "--seed", "1"],
+            lock_refused("saga-orch"),
+        ),
+        (
+            vec![
+                "shrink",
+                "--protocol",
+                "1pc",
+                "--seed",
+                "1",
+                "--lock",
+                "--double-submit",
+                "--out",
+                "-",
+            ],
+            lock_refused("1pc"),
+        ),
+        (
+            vec![
+                "run",
+                "--protocol",
+                "demo-transfer",
+                "--seed",
+                "1",
+                "--lock",
+            ],
+            lock_refused("demo-transfer"),
+        ),
+        (
+            vec![
+                "campaign",
+                "--protocol",
+                "saga-choreo",
+                "--lock",
+                "--out",
+                out,
+            ],
+            lock_refused("saga-choreo"),
+        ),
+        (
+            vec![
+                "compare",
+                "--protocols",
+                "2pc,saga-orch",
+                "--lock",
+                "--out",
+                out,
+            ],
+            lock_refused("saga-orch"),
+        ),
+        (
+            vec![
+                "run",
+                "--protocol",
+                "demo-transfer",
+                "--seed",
+                "1",
+                "--double-submit",
+            ],
+            "protocol demo-transfer has no workload shape".into(),
+        ),
+        (
+            vec![
+                "run",
+                "--protocol",
+                "saga-orch",
+                "--bug",
+                "lock-no-expiry",
+                "--seed",
+                "1",
+            ],
+            "bug 'lock-no-expiry' belongs to protocols 2pc and tcc, not saga-orch".into(),
+        ),
+        (
+            vec!["run", "--case", "x.json", "--lock"],
+            "cannot be used with".into(),
+        ),
+        (
+            vec!["shrink", "x.json", "--double-submit", "--out", "-"],
+            "cannot be used with".into(),
+        ),
+    ];
+    for (args, says) in cases {
+        let (code, stdout, err) = dtx(&args);
+        assert_eq!(code, 2, "{args:?}: {stdout}{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains(&says),
+            "{args:?}: '{says}' missing from: {err}"
+        );
+    }
+    assert!(
+        !Path::new(out).exists(),
+        "a refused campaign or compare writes nothing"
+    );
+}
+
+#[test]
+fn the_lock_options_are_documented_where_they_are_taken() {
+    for command in ["run", "shrink", "campaign", "compare"] {
+        let (code, help, _) = dtx(&[command, "--help"]);
+        assert_eq!(code, 0);
+        for needle in ["--lock", "--double-submit", "2pc and tcc only"] {
+            assert!(
+                help.contains(needle),
+                "{command}: '{needle}' missing:\n{help}"
+            );
+        }
+    }
 }

@@ -203,6 +203,24 @@ pub enum LedgerEvent {
         order: OrderId,
         told: Told,
     },
+    /// The lock store took `key` for `owner` at simulated `at_ms`, with fencing token `token`;
+    /// the lease ends at `expires_at_ms` (none: it never expires).
+    LockTaken {
+        key: String,
+        owner: String,
+        token: u64,
+        at_ms: u64,
+        expires_at_ms: Option<u64>,
+    },
+    /// The lock store removed `key` at simulated `at_ms` at `by`'s request; it was held by
+    /// `owner` under `token`.
+    LockReleased {
+        key: String,
+        by: String,
+        owner: String,
+        token: u64,
+        at_ms: u64,
+    },
 }
 
 impl fmt::Display for LedgerEvent {

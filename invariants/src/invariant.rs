@@ -15,6 +15,7 @@ pub enum Invariant {
     AtomicCommit,
     RefusalTruthful,
     StoreSound,
+    LockExclusive,
     NoUnmatchedCharge,
     ConfirmedSettled,
     CancelledClean,
@@ -39,7 +40,7 @@ pub enum Phase {
 
 impl Invariant {
     /// Every invariant.
-    pub const ALL: [Invariant; 15] = [
+    pub const ALL: [Invariant; 16] = [
         Invariant::StockConserved,
         Invariant::PointsConserved,
         Invariant::SingleCharge,
@@ -47,6 +48,7 @@ impl Invariant {
         Invariant::AtomicCommit,
         Invariant::RefusalTruthful,
         Invariant::StoreSound,
+        Invariant::LockExclusive,
         Invariant::NoUnmatchedCharge,
         Invariant::ConfirmedSettled,
         Invariant::CancelledClean,
@@ -67,6 +69,7 @@ impl Invariant {
             Invariant::AtomicCommit => "atomic-commit",
             Invariant::RefusalTruthful => "refusal-truthful",
             Invariant::StoreSound => "store-sound",
+            Invariant::LockExclusive => "lock-exclusive",
             Invariant::NoUnmatchedCharge => "no-unmatched-charge",
             Invariant::ConfirmedSettled => "confirmed-settled",
             Invariant::CancelledClean => "cancelled-clean",
@@ -83,7 +86,7 @@ impl Invariant {
         use Invariant::*;
         match self {
             StockConserved | PointsConserved | SingleCharge | EffectsOnce | AtomicCommit
-            | RefusalTruthful | StoreSound => Phase::Safety,
+            | RefusalTruthful | StoreSound | LockExclusive => Phase::Safety,
             NoUnmatchedCharge | ConfirmedSettled | CancelledClean | NothingInFlight
             | ClientTruth => Phase::Quiescence,
             Terminated | Answered | Settled => Phase::Liveness,
@@ -101,6 +104,7 @@ impl Invariant {
             AtomicCommit => "for every 2PC transaction: no participant commits while another rolls back; a participant commits only after a decision to commit was logged and every participant of it, itself included, prepared; no participant rolls back against a logged commit; every write of the decision log writes the first decision again",
             RefusalTruthful => "every refusal names its reason with its numbers, and they are true of the ledger at that instant: \"short\" only when the available it names is the sku's availability and wanted > available; \"points short\" only when the balance it names is the user's balance and wanted > balance; \"declined\" only for an order created with a declining card",
             StoreSound => "no store reports an error other than a lock conflict (duplicate branch id, missing branch, broken store invariant): every store fault is a violation",
+            LockExclusive => "a lock is held by one owner at a time: taken only when free or when its holder's lease has expired, and released only by its holder",
             NoUnmatchedCharge => "at the end of the run, for every order o: net(o) > 0 ⇒ status(o) = Confirmed (net from the gateway's ledger, not the order service's belief)",
             ConfirmedSettled => "at the end of the run, Confirmed o ⇒ net(o) = amount(o), every line of o sold for o, points(o) spent for o",
             CancelledClean => "at the end of the run, Cancelled o ⇒ net(o) = 0, no stock reserved or sold for o, no points held or spent for o",

@@ -32,6 +32,10 @@
 //!   as in stock-conserved) and `wanted > available`; `PointsShort` likewise against the
 //!   user's balance; `Declined` only for an order created with `declining_card`.
 //! - **store-sound**: every `StoreFault` event is a violation.
+//! - **lock-exclusive**: a lock is held by one owner at a time: a `LockTaken` of a key is
+//!   legal only when the key is free (never taken, or released) or its holding's lease has
+//!   expired at the take's time (`expires_at_ms` ≤ `at_ms`; none never expires); a
+//!   `LockReleased` is legal only when `by` is the holder (`owner`).
 //!
 //! At the end of every run, quiescent or not ([`check_end`], on the [`Snapshot`]; every
 //! finding returned, none deduplicated). Conservation on the stores' rows (above), then the

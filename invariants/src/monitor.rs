@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checkers::{
-    atomic_commit::AtomicCommit, effects_once::EffectsOnce, points_conserved::PointsConserved,
-    refusal_truthful::RefusalTruthful, single_charge::SingleCharge,
-    stock_conserved::StockConserved, store_sound::StoreSound, SafetyChecker,
+    atomic_commit::AtomicCommit, effects_once::EffectsOnce, lock_exclusive::LockExclusive,
+    points_conserved::PointsConserved, refusal_truthful::RefusalTruthful,
+    single_charge::SingleCharge, stock_conserved::StockConserved, store_sound::StoreSound,
+    SafetyChecker,
 };
 use crate::event::LedgerEvent;
 use crate::ids::{Sku, UserId};
@@ -34,6 +35,7 @@ impl Monitor {
                 Box::new(AtomicCommit::default()),
                 Box::new(RefusalTruthful::new(initial_stock, initial_points)),
                 Box::new(StoreSound),
+                Box::new(LockExclusive::default()),
             ],
             events: 0,
             broken: BTreeSet::new(),
@@ -154,6 +156,22 @@ mod tests {
                 order: Some(1),
                 error: "duplicate branch 1".into(),
             }],
+            Invariant::LockExclusive => vec![
+                LedgerEvent::LockTaken {
+                    key: "order-1".into(),
+                    owner: "w1".into(),
+                    token: 1,
+                    at_ms: 0,
+                    expires_at_ms: None,
+                },
+                LedgerEvent::LockReleased {
+                    key: "order-1".into(),
+                    by: "w2".into(),
+                    owner: "w1".into(),
+                    token: 1,
+                    at_ms: 1,
+                },
+            ],
             other => panic!("{other} is not a safety invariant"),
         }
     }

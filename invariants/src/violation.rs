@@ -24,6 +24,8 @@ pub enum Entity {
     Store(String),
     /// A client's `seq`-th request for an order id.
     IdRequest(ClientId, u32),
+    /// A lock (by key).
+    Lock(String),
     /// The run as a whole (quiescence).
     Run,
 }
@@ -40,6 +42,7 @@ impl fmt::Display for Entity {
             Entity::Outbox(s, q) => write!(f, "outbox {s} #{q}"),
             Entity::Store(s) => write!(f, "store {s}"),
             Entity::IdRequest(c, n) => write!(f, "client {c} id request {n}"),
+            Entity::Lock(k) => write!(f, "lock {k}"),
             Entity::Run => write!(f, "the run"),
         }
     }

@@ -11,6 +11,8 @@ use dtx_invariants::{check_end, Monitor};
 
 use crate::journal::Journal;
 use crate::knobs::Knobs;
+use crate::lock::{self, store::LockStore, workers};
+use crate::services::client::Route;
 use crate::services::holdings::{self as holdings_service, Apply, Book};
 pub use crate::services::holdings::{ParticipantLoop, Uses};
 use crate::services::order::{self, Flow, OrderDb};
@@ -57,6 +59,8 @@ pub struct Built {
     pub gateway: Disk<Gateway>,
     pub broker: Disk<TopicLog<BusEvent>>,
     pub orders: Disk<OrderDb>,
+    /// The lock host's keys, under the lock.
+    pub lock: Option<Disk<LockStore>>,
     pub journal: Journal,
 }
 
@@ -106,6 +110,20 @@ impl OrderSystem {
         self
     }
 
+    /// Whether orders run under the lock: asked for, or a lock bug knob is on.
+    pub fn locked(&self) -> bool {
+        self.shape.lock || lock::knob_on(self.knobs)
+    }
+
+    /// The order service's workers: the order host, and the second one under the lock.
+    fn workers(&self) -> Vec<String> {
+        if self.locked() {
+            workers::workers()
+        } else {
+            vec![order::HOST.to_string()]
+        }
+    }
+
     fn clients(&self) -> Vec<String> {
         (0..self.shape.clients)
             .map(|c| format!("client-{c}"))
@@ -139,6 +157,9 @@ impl OrderSystem {
         if self.protocol.uses_broker {
             hosts.push(broker::HOST);
         }
+        if self.locked() {
+            hosts.extend(workers::hosts());
+        }
         hosts.into_iter().map(String::from).collect()
     }
 
@@ -147,15 +168,17 @@ impl OrderSystem {
     /// and every service to the broker if the protocol uses it (the card gateway, external,
     /// never talks to the broker).
     fn links(&self) -> Vec<(String, String)> {
-        let mut links: Vec<(String, String)> = self
-            .clients()
-            .into_iter()
-            .map(|c| (c, order::HOST.to_string()))
-            .collect();
+        let workers = self.workers();
+        let mut links: Vec<(String, String)> = Vec::new();
+        for c in self.clients() {
+            links.extend(workers.iter().map(|w| (c.clone(), w.clone())));
+        }
         let servers = self.stateful();
-        for s in &servers {
-            if s != order::HOST && s != broker::HOST {
-                links.push((order::HOST.to_string(), s.clone()));
+        for w in &workers {
+            for s in &servers {
+                if !workers.contains(s) && s != broker::HOST {
+                    links.push((w.clone(), s.clone()));
+                }
             }
         }
         if self.protocol.uses_broker {
@@ -195,8 +218,21 @@ impl Scenario for OrderSystem {
                 .iter()
                 .map(|(h, p)| (h.to_string(), p.to_string())),
         );
+        if self.locked() {
+            // The second worker runs the order service's code: it passes the same points.
+            let second: Vec<(String, String)> = crash_points
+                .iter()
+                .filter(|(h, _)| h == order::HOST)
+                .map(|(_, p)| (workers::SECOND.to_string(), p.clone()))
+                .collect();
+            crash_points.extend(second);
+        }
+        let mut servers: Vec<String> = SERVERS.iter().map(|s| s.to_string()).collect();
+        if self.locked() {
+            servers.extend(workers::hosts().iter().map(|s| s.to_string()));
+        }
         Topology {
-            servers: SERVERS.iter().map(|s| s.to_string()).collect(),
+            servers,
             clients: self.clients(),
             crash_points,
             links: self.links(),
@@ -228,10 +264,28 @@ impl Scenario for OrderSystem {
         let orders = hosts.disk(order::HOST, orders::open(journal.clone()));
         let flow = (self.protocol.flow)();
         let knobs = self.knobs;
-        {
-            let (orders, journal) = (orders.clone(), journal.clone());
-            hosts.server(order::HOST, move |ctx| {
-                order::serve(ctx, orders.clone(), journal.clone(), flow.clone(), knobs)
+        let locked = self.locked();
+        let mut workers = vec![(order::HOST, orders.clone())];
+        let mut lock_keys = None;
+        if locked {
+            workers.push((workers::SECOND, hosts.shared_disk(&orders, workers::SECOND)));
+            let store = hosts.disk(lock::HOST, LockStore::new(journal.clone()));
+            lock_keys = Some(store.clone());
+            hosts.server(lock::HOST, move |ctx| {
+                lock::service::serve(ctx, store.clone())
+            });
+        }
+        for (worker, orders) in workers {
+            let (flow, journal) = (flow.clone(), journal.clone());
+            hosts.server(worker, move |ctx| {
+                order::serve(
+                    ctx,
+                    orders.clone(),
+                    journal.clone(),
+                    flow.clone(),
+                    knobs,
+                    locked,
+                )
             });
         }
         let (uses, own) = (self.protocol.uses, self.protocol.participant);
@@ -245,7 +299,7 @@ impl Scenario for OrderSystem {
         {
             let gateway = gateway.clone();
             hosts.server(payment::HOST, move |ctx| {
-                payment::serve(ctx, gateway.clone())
+                payment::serve(ctx, gateway.clone(), knobs)
             });
         }
         {
@@ -261,7 +315,17 @@ impl Scenario for OrderSystem {
                 .map(|(i, o)| (i as u32, o.clone()))
                 .collect();
             let journal = journal.clone();
-            hosts.client(name, move |ctx| client::run(ctx, c as u32, orders, journal));
+            let route = if locked {
+                Route::to(&self.workers(), c as u32, self.shape.double_submit)
+            } else {
+                Route {
+                    double_submit: self.shape.double_submit,
+                    ..Route::single()
+                }
+            };
+            hosts.client(name, move |ctx| {
+                client::run(ctx, c as u32, orders, journal, route)
+            });
         }
         self.built = Some(Built {
             workload,
@@ -270,6 +334,7 @@ impl Scenario for OrderSystem {
             gateway,
             broker: log,
             orders,
+            lock: lock_keys,
             journal,
         });
     }
@@ -358,6 +423,18 @@ impl Scenario for OrderSystem {
                     "{lag} events of topic {topic} not consumed by {group}"
                 ));
             }
+        }
+        // A lock held (its lease running) is a drive under way, or its release still to come.
+        if let Some(keys) = &b.lock {
+            let now = b.journal.now_ms();
+            keys.read(|k| {
+                busy.extend(
+                    k.holdings()
+                        .iter()
+                        .filter(|(_, h)| h.live_at(now))
+                        .map(|(key, h)| format!("lock {key} held by {}", h.owner)),
+                );
+            });
         }
         for (client, _, order) in b.journal.unanswered() {
             busy.push(match order {

@@ -46,6 +46,17 @@ impl<T: Durable> Disk<T> {
         Disk { cell, host }
     }
 
+    /// The same state, written by `host` (its writes are refused while it is down, and its
+    /// crashes drop what is uncommitted).
+    pub(crate) fn shared_with(&self, host: Rc<HostState>) -> Self {
+        let durable: Rc<RefCell<dyn Durable>> = self.cell.clone();
+        host.durables.borrow_mut().push(durable);
+        Disk {
+            cell: self.cell.clone(),
+            host,
+        }
+    }
+
     /// Read the state (always allowed: checks read disks of crashed hosts too).
     pub fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
         f(&self.cell.borrow())

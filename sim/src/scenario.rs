@@ -187,6 +187,14 @@ impl HostSet<'_> {
         Disk::new(value, self.engine.host(id).clone())
     }
 
+    /// `disk`, reached by server `host` too: one database two hosts use (two workers of one
+    /// service, say). Each host's writes are its own durable boundaries and are refused while
+    /// that host is down; a crash of either host drops what is uncommitted in it.
+    pub fn shared_disk<T: Durable>(&mut self, disk: &Disk<T>, host: &str) -> Disk<T> {
+        let id = self.id(host);
+        disk.shared_with(self.engine.host(id).clone())
+    }
+
     /// A server: `software` starts it, and starts it again after every crash.
     pub fn server<F, Fut>(&mut self, name: &str, software: F)
     where

@@ -54,10 +54,7 @@ impl Tally {
             runs: 0,
             failed: 0,
             by_invariant: BTreeMap::new(),
-            probes: (target.protocol.probes)()
-                .into_iter()
-                .map(|p| (p, 0))
-                .collect(),
+            probes: target.probes().into_iter().map(|p| (p, 0)).collect(),
             died_at: target
                 .scenario()
                 .topology()

@@ -46,9 +46,9 @@ Examples:
 #[command(about = ABOUT, long_about = LONG_ABOUT, after_long_help = EXIT_CODES)]
 pub struct Args {
     /// A protocol, or `all`: every protocol but the baselines (whose violations are
-    /// expected) and, with a workload shape, those without one (demo-transfer); a
-    /// --duration budget is shared out evenly between them. Example:
-    /// --protocol 2pc
+    /// expected), with a workload shape those without one (demo-transfer), and with --lock
+    /// those that do not run under it (all but 2pc and tcc); a --duration budget is shared
+    /// out evenly between them. Example: --protocol 2pc
     #[arg(long, value_name = "P|all")]
     protocol: String,
     /// Turn on one of the protocol's bug knobs (needs one --protocol, not `all`). Example:
@@ -117,7 +117,8 @@ fn targets(protocol: &str, bug: Option<&str>, w: &WorkloadArgs) -> Result<Vec<Ta
             return Err(Usage("--bug needs one --protocol, not 'all'".into()));
         }
         // Baselines fail by design: a fuzzing campaign over `all` leaves them out, and the
-        // protocols without a workload shape when one is asked for.
+        // protocols that do not take the workload asked for (no shape at all, or not the
+        // lock).
         Ok(registry::protocols()
             .iter()
             .filter(|p| !p.baseline)
@@ -211,4 +212,40 @@ pub fn execute(a: Args) -> Outcome {
         return Ok(ExitCode::from(130));
     }
     Ok(verdict(report.totals.failed == 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(protocol: &str, w: &WorkloadArgs) -> Result<Vec<&'static str>, String> {
+        targets(protocol, None, w)
+            .map(|ts| ts.iter().map(|t| t.protocol.name).collect())
+            .map_err(|e| e.0)
+    }
+
+    #[test]
+    fn all_under_the_lock_is_2pc_and_tcc_and_one_other_protocol_is_refused() {
+        let plain = WorkloadArgs::default();
+        assert_eq!(
+            names("all", &plain).unwrap(),
+            [
+                "2pc",
+                "tcc",
+                "saga-orch",
+                "saga-choreo",
+                "driver",
+                "demo-transfer"
+            ]
+        );
+        let lock = WorkloadArgs {
+            lock: true,
+            double_submit: true,
+            ..WorkloadArgs::default()
+        };
+        assert_eq!(names("all", &lock).unwrap(), ["2pc", "tcc"]);
+        assert_eq!(names("tcc", &lock).unwrap(), ["tcc"]);
+        let e = names("saga-orch", &lock).unwrap_err();
+        assert!(e.ends_with("; got saga-orch"), "{e}");
+    }
 }

@@ -13,6 +13,7 @@ use crate::campaign::{self, default_jobs};
 use crate::compare::{self, Grid};
 use crate::exit::{Outcome, Usage};
 use crate::registry::{self, Target};
+use crate::workload::Workload;
 
 use super::count::{at_least_one, jobs};
 use super::workload_args::WorkloadArgs;
@@ -54,7 +55,8 @@ const FAULTS: [FaultPreset; 2] = [FaultPreset::None, FaultPreset::Default];
 #[derive(clap::Args)]
 pub struct Args {
     /// Comma-separated protocols (default: every order-system protocol but the harness
-    /// self-tests; the baseline 1pc is marked as such). Example: --protocols 1pc,2pc,tcc
+    /// self-tests, and with --lock only those that run under it, 2pc and tcc; the baseline
+    /// 1pc is marked as such). Example: --protocols 1pc,2pc,tcc
     #[arg(long, value_name = "P,Q,…", value_delimiter = ',')]
     protocols: Vec<String>,
     /// Seeds per cell, at least 1: every cell runs the same ones. Example: --seeds 300
@@ -74,13 +76,22 @@ pub struct Args {
     workload: WorkloadArgs,
 }
 
-/// The protocols named (in the registry's order), or the default ones.
-fn protocols(named: &[String]) -> Result<Vec<Target>, Usage> {
+/// The protocols named (in the registry's order), or the default ones; with `--lock`, the
+/// default ones are those that run under the lock, and a protocol named that does not is bad
+/// input.
+fn protocols(named: &[String], shape: WorkloadShape) -> Result<Vec<Target>, Usage> {
+    let takes = |t: Target| {
+        t.with_workload(Workload {
+            shape,
+            ..Workload::default()
+        })
+    };
     if named.is_empty() {
         return Ok(registry::protocols()
             .iter()
             .filter(|p| p.order_system() && !p.self_test)
             .map(|p| Target::new(p, None))
+            .filter(|t| takes(*t).is_ok())
             .collect());
     }
     let mut found = Vec::new();
@@ -95,6 +106,7 @@ fn protocols(named: &[String]) -> Result<Vec<Target>, Usage> {
                 t.protocol.name
             )));
         }
+        takes(t).map_err(Usage)?;
         found.push(t);
     }
     let position = |t: &Target| {
@@ -109,7 +121,8 @@ fn protocols(named: &[String]) -> Result<Vec<Target>, Usage> {
 
 /// The grid the arguments ask for.
 fn grid(a: &Args) -> Result<Grid, Usage> {
-    let targets = protocols(&a.protocols)?;
+    let shape: WorkloadShape = a.workload.shape(1);
+    let targets = protocols(&a.protocols, shape)?;
     let mut clients = if a.workload.clients.is_empty() {
         CLIENTS.to_vec()
     } else {
@@ -127,7 +140,6 @@ fn grid(a: &Args) -> Result<Grid, Usage> {
             faults.push(*f);
         }
     }
-    let shape: WorkloadShape = a.workload.shape(1);
     Ok(Grid {
         protocols: targets
             .iter()
@@ -141,6 +153,8 @@ fn grid(a: &Args) -> Result<Grid, Usage> {
         faults,
         orders_per_client: shape.orders_per_client,
         skus: shape.skus,
+        lock: shape.lock,
+        double_submit: shape.double_submit,
         start: a.start,
         seeds: a.seeds,
         targets,
@@ -172,4 +186,56 @@ pub fn execute(a: Args) -> Outcome {
         return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(targets: &[Target]) -> Vec<&'static str> {
+        targets.iter().map(|t| t.protocol.name).collect()
+    }
+
+    fn found(named: &[&str], shape: WorkloadShape) -> Vec<Target> {
+        let named: Vec<String> = named.iter().map(|n| n.to_string()).collect();
+        protocols(&named, shape).unwrap_or_else(|e| panic!("{}", e.0))
+    }
+
+    #[test]
+    fn under_the_lock_compare_runs_the_protocols_it_runs_under_and_refuses_others() {
+        let plain = WorkloadShape::default();
+        assert_eq!(
+            names(&found(&[], plain)),
+            ["1pc", "2pc", "tcc", "saga-orch", "saga-choreo"]
+        );
+        let lock = WorkloadShape {
+            lock: true,
+            double_submit: true,
+            ..plain
+        };
+        assert_eq!(names(&found(&[], lock)), ["2pc", "tcc"]);
+        assert_eq!(names(&found(&["tcc", "2pc"], lock)), ["2pc", "tcc"]);
+        let Err(e) = protocols(&["saga-choreo".to_string()], lock) else {
+            panic!("saga-choreo does not run under the lock");
+        };
+        assert!(e.0.ends_with("; got saga-choreo"), "{}", e.0);
+        let grid = Grid {
+            protocols: vec!["2pc".into()],
+            baseline: None,
+            clients: vec![1, 4],
+            faults: vec![FaultPreset::None],
+            orders_per_client: 4,
+            skus: 4,
+            lock: true,
+            double_submit: true,
+            start: Seed(0),
+            seeds: 1,
+            targets: found(&["2pc"], lock),
+        };
+        assert!(grid.command().ends_with(" --skus 4 --lock --double-submit"));
+        for (t, clients, _) in grid.cells() {
+            assert!(t.workload.shape.lock && t.workload.shape.double_submit);
+            assert_eq!(t.workload.shape.clients, clients);
+        }
+    }
 }

@@ -31,7 +31,8 @@ Catalogue rows #N: see docs/catalogue.md.";
 #[derive(clap::Args)]
 pub struct Args {
     /// Print one JSON object ({"schema": "dtx.list/1", "protocols", "bugs", "invariants",
-    /// "fault_kinds"}) instead of text.
+    /// "fault_kinds"}) instead of text. A knob several protocols offer (the lock's) has a
+    /// "bugs" row per protocol.
     #[arg(long)]
     json: bool,
 }
@@ -59,14 +60,15 @@ fn json() -> serde_json::Value {
                 "name": p.name,
                 "about": p.about,
                 "baseline": p.baseline,
-                "bugs": p.bugs.iter().map(|b| b.name).collect::<Vec<_>>(),
+                "lock": p.lock,
+                "bugs": p.bugs().map(|b| b.name).collect::<Vec<_>>(),
             })
         })
         .collect();
     let bugs: Vec<_> = registry::protocols()
         .iter()
         .flat_map(|p| {
-            p.bugs.iter().map(|b| {
+            p.bugs().map(|b| {
                 json!({
                     "name": b.name,
                     "protocol": p.name,
@@ -101,10 +103,15 @@ fn text() {
         let tag = if p.baseline { " [baseline]" } else { "" };
         crate::outln!("  {:<14} {}{tag}", p.name, p.about);
     }
+    crate::outln!(
+        "  {:<14} seed 002's lock (two order-service workers, a lease with a fencing token) runs under {}, which offer its knobs too",
+        "--lock",
+        registry::lock_protocols()
+    );
     crate::outln!();
     crate::outln!("Bug knobs (dtx run --protocol P --bug B), catalogue rows, caught by:");
     for p in registry::protocols() {
-        for b in p.bugs {
+        for b in p.bugs() {
             let rows = rows(b);
             crate::outln!(
                 "  {:<14} {:<36} {:<8} {}",

@@ -44,7 +44,7 @@ pub fn execute(a: Args) -> Outcome {
     let config = SimConfig::default();
     let mut rows = Vec::new();
     for p in registry::protocols() {
-        for bug in p.bugs {
+        for bug in p.bugs() {
             let target = Target::new(p, Some(bug));
             let started = std::time::Instant::now();
             let found = (0..max_seeds).find_map(|s| {

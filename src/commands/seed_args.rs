@@ -33,13 +33,15 @@ pub struct SeedArgs {
 }
 
 /// The ids of the arguments a case file replaces (its plan, protocol, bug and shape).
-pub const NOT_WITH_A_CASE: [&str; 7] = [
+pub const NOT_WITH_A_CASE: [&str; 9] = [
     "protocol",
     "seed",
     "bug",
     "clients",
     "orders_per_client",
     "skus",
+    "lock",
+    "double_submit",
     "faults",
 ];
 

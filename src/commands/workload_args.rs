@@ -1,8 +1,9 @@
-//! The workload options — `--clients`, `--orders-per-client`, `--skus`, `--faults` — one set
-//! of arguments flattened into `run`, `shrink`, `campaign` and `compare`. One value each for
-//! the commands that run one workload; `compare` takes comma-separated lists of clients and
-//! presets and runs every combination. Left out, each is the default workload's, so default
-//! runs keep their trace hashes.
+//! The workload options — `--clients`, `--orders-per-client`, `--skus`, `--lock`,
+//! `--double-submit`, `--faults` — one set of arguments flattened into `run`, `shrink`,
+//! `campaign` and `compare`. One value each for the commands that run one workload; `compare`
+//! takes comma-separated lists of clients and presets and runs every combination (the flags
+//! apply to every cell). Left out, each is the default workload's, so default runs keep their
+//! trace hashes.
 
 use dtx_models::workload::WorkloadShape;
 use dtx_sim::FaultPreset;
@@ -28,6 +29,16 @@ pub struct WorkloadArgs {
     /// --skus 1
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = at_least_one::<usize>)]
     pub skus: Option<usize>,
+    /// Two order-service workers behind a lock host (seed 002's Redis lock): a worker takes an
+    /// order's lock — a lease with a fencing token the stores check — before driving it; 2pc
+    /// and tcc only (another protocol is refused; campaign --protocol all, and compare
+    /// without --protocols, run just those two). Each lock bug knob turns it on by itself.
+    #[arg(long)]
+    pub lock: bool,
+    /// Clients submit every order twice, to both workers under --lock (a double click, or a
+    /// retry on the other worker); without --lock, twice to the one order service.
+    #[arg(long)]
+    pub double_submit: bool,
     /// Fault preset: none (calm), default (the swarm: each fault kind on or off per seed) or
     /// heavy (every kind, twice as many) (default: default; compare takes a comma-separated
     /// list, default none,default). Example: --faults none
@@ -36,13 +47,16 @@ pub struct WorkloadArgs {
 }
 
 impl WorkloadArgs {
-    /// The shape with `clients` concurrent clients and the other options applied.
+    /// The shape with `clients` concurrent clients and the other options (`--lock` and
+    /// `--double-submit` included) applied.
     pub fn shape(&self, clients: usize) -> WorkloadShape {
         let d = WorkloadShape::default();
         WorkloadShape {
             clients,
             orders_per_client: self.orders_per_client.unwrap_or(d.orders_per_client),
             skus: self.skus.unwrap_or(d.skus),
+            lock: self.lock,
+            double_submit: self.double_submit,
             ..d
         }
     }

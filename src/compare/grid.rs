@@ -1,6 +1,6 @@
 //! What a comparison runs: the protocols (the baseline first), the client counts, the fault
-//! presets, the shape options shared by every cell, and the seed range every cell runs — the
-//! same seeds in every cell. Also the `dtx compare` line that asks for exactly this.
+//! presets, the shape options shared by every cell (`--lock` and `--double-submit` among
+//! them), and the seed range every cell runs — the same seeds in every cell. Also the `dtx compare` line that asks for exactly this.
 
 use dtx_sim::{FaultPreset, Seed};
 use serde::Serialize;
@@ -19,6 +19,10 @@ pub struct Grid {
     pub faults: Vec<FaultPreset>,
     pub orders_per_client: usize,
     pub skus: usize,
+    /// `--lock`: every cell runs under seed 002's lock (2pc and tcc only).
+    pub lock: bool,
+    /// `--double-submit`: every cell's clients submit each order twice.
+    pub double_submit: bool,
     pub start: Seed,
     pub seeds: u64,
     #[serde(skip)]
@@ -40,7 +44,11 @@ impl Grid {
                     w.shape.clients = clients;
                     w.shape.orders_per_client = self.orders_per_client;
                     w.shape.skus = self.skus;
-                    let target = t.with_workload(w).expect("order-system protocols only");
+                    w.shape.lock = self.lock;
+                    w.shape.double_submit = self.double_submit;
+                    let target = t
+                        .with_workload(w)
+                        .expect("protocols checked against the shape when the grid was made");
                     cells.push((target, clients, faults));
                 }
             }
@@ -52,14 +60,20 @@ impl Grid {
     pub fn command(&self) -> String {
         let list = |v: Vec<String>| v.join(",");
         format!(
-            "dtx compare --protocols {} --seeds {} --start {} --clients {} --faults {} --orders-per-client {} --skus {}",
+            "dtx compare --protocols {} --seeds {} --start {} --clients {} --faults {} --orders-per-client {} --skus {}{}{}",
             self.protocols.join(","),
             self.seeds,
             self.start,
             list(self.clients.iter().map(|c| c.to_string()).collect()),
             list(self.faults.iter().map(|f| f.to_string()).collect()),
             self.orders_per_client,
-            self.skus
+            self.skus,
+            if self.lock { " --lock" } else { "" },
+            if self.double_submit {
+                " --double-submit"
+            } else {
+                ""
+            }
         )
     }
 }

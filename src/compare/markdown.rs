@@ -50,13 +50,19 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(s, "```\n{}\n```\n", report.command);
     let _ = writeln!(
         s,
-        "{} seeds per cell (the same seeds, so the same orders, in every cell); {} orders per client, {} skus. \
+        "{} seeds per cell (the same seeds, so the same orders, in every cell); {} orders per client, {} skus{}. \
 Times are simulated milliseconds; latency is placing an order to its outcome; holding is how long \
 stock or points were unavailable to other orders because of one order; in doubt is a prepared or \
 tried branch waiting for its outcome. Violations count failing seeds{}.",
         g.seeds,
         g.orders_per_client,
         g.skus,
+        match (g.lock, g.double_submit) {
+            (true, true) => "; under the lock (two workers), every order submitted twice",
+            (true, false) => "; under the lock (two workers)",
+            (false, true) => "; every order submitted twice",
+            (false, false) => "",
+        },
         g.baseline
             .as_ref()
             .map(|b| format!(" ({b} is the baseline: its violations are expected)"))

@@ -8,6 +8,7 @@ pub mod client_truth;
 pub mod confirmed_settled;
 pub mod conservation;
 pub mod effects_once;
+pub mod lock_exclusive;
 pub mod no_unmatched_charge;
 pub mod nothing_in_flight;
 pub mod points_conserved;

@@ -2,10 +2,20 @@
 //! [`super::BUG_NO_EXPIRY`]) and release it (owner-checked, or a plain delete with
 //! [`super::BUG_RELEASE_NOT_OWNER`]).
 
-use dtx_sim::Net;
+use dtx_sim::{CallPolicy, Net};
 
 use crate::knobs::Knobs;
 use crate::wire::Msg;
+
+/// How a worker calls the lock host. A take retried after its first answer was lost finds
+/// the key held by the same owner and is answered with the same token (the store's take is
+/// idempotent for the live holder).
+const POLICY: CallPolicy = CallPolicy {
+    timeout_ms: 1_000,
+    attempts: 3,
+    backoff_ms: 200,
+    max_backoff_ms: 1_000,
+};
 
 /// What a take came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,12 +28,36 @@ pub enum Take {
     Unreachable,
 }
 
-/// Take `order`'s lock for `owner`. PLACEHOLDER.
-pub async fn take(_net: &Net<Msg>, _order: u64, _owner: &str, _knobs: Knobs) -> Take {
-    todo!("lock take")
+/// Take `order`'s lock for `owner`: a lease of [`super::LEASE_MS`], or none with
+/// [`super::BUG_NO_EXPIRY`].
+pub async fn take(net: &Net<Msg>, order: u64, owner: &str, knobs: Knobs) -> Take {
+    let lease_ms = (!knobs.on(super::BUG_NO_EXPIRY)).then_some(super::LEASE_MS);
+    let request = Msg::LockTake {
+        order,
+        owner: owner.to_string(),
+        lease_ms,
+    };
+    match net.call(super::HOST, &request, &POLICY).await {
+        Ok(Msg::LockTaken { token, .. }) => Take::Taken(token),
+        Ok(Msg::LockHeld { owner, .. }) => Take::Held(owner),
+        _ => Take::Unreachable,
+    }
 }
 
-/// Release `order`'s lock held by `owner`. PLACEHOLDER.
-pub async fn release(_net: &Net<Msg>, _order: u64, _owner: &str, _knobs: Knobs) {
-    todo!("lock release")
+/// Release `order`'s lock held by `owner` (delete-if-owner), or, with
+/// [`super::BUG_RELEASE_NOT_OWNER`], delete the key whoever holds it. The outcome is not
+/// looked at: a lock not released runs out with its lease.
+pub async fn release(net: &Net<Msg>, order: u64, owner: &str, knobs: Knobs) {
+    let request = if knobs.on(super::BUG_RELEASE_NOT_OWNER) {
+        Msg::LockDelete {
+            order,
+            by: owner.to_string(),
+        }
+    } else {
+        Msg::LockRelease {
+            order,
+            owner: owner.to_string(),
+        }
+    };
+    let _ = net.call(super::HOST, &request, &POLICY).await;
 }

@@ -16,6 +16,7 @@ use crate::knobs::{BugKnob, Knobs};
 pub mod client;
 pub mod service;
 pub mod store;
+pub mod workers;
 
 /// Host name.
 pub const HOST: &str = "lock";

@@ -17,6 +17,7 @@ use std::time::Duration;
 use dtx_sim::{CallPolicy, Disk, HostCtx, HostDown, Net};
 
 use crate::knobs::Knobs;
+use crate::lock;
 use crate::services::order;
 use crate::store::holdings::{self, Answer, HoldingsDb, Refusal};
 use crate::store::local_db::DbError;
@@ -257,10 +258,26 @@ pub async fn serve(
     }
     loop {
         let req = net.recv().await;
-        let Some(order) = order_of(&req.body) else {
+        // Under the lock: the holder's token first — an older one than seen is refused.
+        let body = match &req.body {
+            Msg::Fenced { order, token, body } => {
+                match db.write(|d| d.tokens.admit(*order, *token)) {
+                    Err(_) => continue,
+                    Ok(Err(seen)) => {
+                        ctx.probe(lock::STALE_TOKEN_REFUSED);
+                        let (order, token) = (*order, *token);
+                        net.reply(&req, &Msg::Stale { order, token, seen });
+                        continue;
+                    }
+                    Ok(Ok(())) => &**body,
+                }
+            }
+            body => body,
+        };
+        let Some(order) = order_of(body) else {
             continue;
         };
-        let answer = match handle(&ctx, &db, order, &req.body, knobs, own) {
+        let answer = match handle(&ctx, &db, order, body, knobs, own) {
             // Down (died at a crash point or a write boundary): no answer.
             Err(_) => continue,
             Ok(Ok(answer)) => answer,
@@ -271,7 +288,7 @@ pub async fn serve(
                 error: e.to_string(),
             },
         };
-        match (&req.body, &answer) {
+        match (body, &answer) {
             (Msg::Rollback { .. }, Answer::Fenced) => ctx.probe(&format!("{name}.rollback_fenced")),
             (_, Answer::Fenced) => ctx.probe(&format!("{name}.empty_cancel")),
             (_, Answer::Replayed) => ctx.probe(&format!("{name}.replay_served")),
@@ -280,7 +297,7 @@ pub async fn serve(
             }
             _ => {}
         }
-        ctx.crash_point(&format!("{name}.{}", crash_point_of(&req.body)))
+        ctx.crash_point(&format!("{name}.{}", crash_point_of(body)))
             .await;
         net.reply(&req, &Msg::Answer { order, answer });
     }

@@ -2,6 +2,8 @@
 
 pub mod broker;
 pub mod client;
+pub mod guard;
+pub mod holding;
 pub mod holdings;
 pub mod order;
 pub mod payment;

@@ -14,6 +14,8 @@ use dtx_sim::{CallPolicy, Disk, HostCtx, Net};
 
 use crate::journal::Journal;
 use crate::knobs::Knobs;
+use crate::services::guard;
+pub use crate::services::holding::Holding;
 use crate::store::local_db::{DbError, TxnId};
 use crate::store::orders::{self, VolatileDecisions};
 use crate::store::saga_log::SagaLog;
@@ -84,6 +86,10 @@ pub struct OrderService {
     pub knobs: Knobs,
     /// Per-incarnation memory (lost in a crash).
     pub memory: Rc<RefCell<Memory>>,
+    /// Whether orders are driven under the lock ([`crate::services::guard`]).
+    pub locked: bool,
+    /// The lock holding this task drives its order under, if any.
+    pub holding: Option<Holding>,
 }
 
 /// What a flow may keep in memory only: it lives as long as one incarnation of the order
@@ -96,6 +102,10 @@ pub struct Memory {
     pub last_votes: BTreeMap<String, bool>,
     /// Orders a task of this incarnation is driving right now.
     pub driving: BTreeSet<u64>,
+    /// Orders whose lock a task of this incarnation holds or is taking.
+    pub held: BTreeSet<u64>,
+    /// Lock takes this incarnation made (each take is an owner of its own).
+    pub takes: u64,
     /// Outcomes announced to clients before they were durable (a bug knob's shortcut).
     pub announced: BTreeMap<u64, Outcome>,
     /// Saga logs kept in memory only (a bug knob's orchestrator state, lost in a crash).
@@ -136,6 +146,8 @@ impl Memory {
             decisions: VolatileDecisions::new(journal),
             last_votes: BTreeMap::new(),
             driving: BTreeSet::new(),
+            held: BTreeSet::new(),
+            takes: 0,
             announced: BTreeMap::new(),
             saga_logs: BTreeMap::new(),
         }
@@ -174,16 +186,16 @@ impl OrderService {
     /// the protocol's scheduler, which delivers again later — nothing is given up, only handed
     /// over. Reaches probe `retried`, if given, when the first attempt goes unanswered.
     pub async fn deliver(&self, to: &str, msg: &Msg, retried: Option<&str>) -> Option<Msg> {
-        if let Ok(reply) = self.net.call(to, msg, &FIRST_ATTEMPT).await {
+        if let Ok(reply) = self.call(to, msg, &FIRST_ATTEMPT).await {
             return Some(reply);
         }
         if let Some(probe) = retried {
             self.ctx.probe(probe);
         }
-        self.net.call(to, msg, &DELIVERY_BUDGET).await.ok()
+        self.call(to, msg, &DELIVERY_BUDGET).await.ok()
     }
 
-    /// Pending orders no task of this incarnation drives, that `keep` accepts and that were
+    /// Pending orders no task of this incarnation drives (or holds the lock of), that `keep` accepts and that were
     /// already undriven at the last look (`seen`, updated here): what a protocol's scheduler
     /// drives again. Two looks, so an order between two steps of its task is left alone.
     pub fn overdue(
@@ -195,7 +207,10 @@ impl OrderService {
             .db
             .read(pending)
             .into_iter()
-            .filter(|r| !self.memory.borrow().driving.contains(&r.order))
+            .filter(|r| {
+                let m = self.memory.borrow();
+                !m.driving.contains(&r.order) && !m.held.contains(&r.order)
+            })
             .filter(|r| keep(r))
             .collect();
         let overdue = undriven
@@ -210,7 +225,7 @@ impl OrderService {
     /// Call `to` until it answers.
     pub async fn call_until_answered(&self, to: &str, msg: &Msg) -> Msg {
         loop {
-            if let Ok(reply) = self.net.call(to, msg, &PERSISTENT).await {
+            if let Ok(reply) = self.call(to, msg, &PERSISTENT).await {
                 return reply;
             }
         }
@@ -254,13 +269,16 @@ fn failed(e: DbError) -> Option<Msg> {
     })
 }
 
-/// Serve orders with `flow`.
+/// Serve orders with `flow`: as the one order service, or (`locked`) as one of two workers
+/// that drive an order only under its lock ([`guard`]), whose scheduler then stands in for the
+/// flow's own.
 pub async fn serve(
     ctx: HostCtx,
     db: Disk<OrderDb>,
     journal: Journal,
     flow: Rc<dyn Flow>,
     knobs: Knobs,
+    locked: bool,
 ) {
     let net: Net<Msg> = ctx.bind().await;
     let svc = OrderService {
@@ -269,12 +287,20 @@ pub async fn serve(
         db: db.clone(),
         knobs,
         memory: Rc::new(RefCell::new(Memory::new(journal))),
+        locked,
+        holding: None,
     };
     for request in db.read(pending) {
         ctx.probe("order.recovered");
-        ctx.spawn(flow.recover(svc.clone(), request));
+        if locked {
+            ctx.spawn(guard::recover(svc.clone(), flow.clone(), request));
+        } else {
+            ctx.spawn(flow.recover(svc.clone(), request));
+        }
     }
-    if let Some(background) = flow.background(svc.clone()) {
+    if locked {
+        ctx.spawn(guard::scheduler(svc.clone(), flow.clone()));
+    } else if let Some(background) = flow.background(svc.clone()) {
         ctx.spawn(background);
     }
     loop {
@@ -293,11 +319,20 @@ pub async fn serve(
                     Err(_) => None,
                     Ok(Ok(true)) => {
                         ctx.crash_point("order.after_create").await;
-                        ctx.spawn(flow.drive(svc.clone(), request.clone()));
+                        if locked {
+                            ctx.spawn(guard::drive(svc.clone(), flow.clone(), request.clone()));
+                        } else {
+                            ctx.spawn(flow.drive(svc.clone(), request.clone()));
+                        }
                         Some(Msg::Accepted { order })
                     }
                     Ok(Ok(false)) => {
                         ctx.probe("order.duplicate_place");
+                        // Under the lock, a submission of a pending order is driven too — if
+                        // its lock is free (seed 002: each submission is processed).
+                        if locked && svc.status(order) == Status::Pending {
+                            ctx.spawn(guard::drive(svc.clone(), flow.clone(), request.clone()));
+                        }
                         Some(Msg::Accepted { order })
                     }
                     Ok(Err(e)) => failed(e),

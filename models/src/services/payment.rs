@@ -1,9 +1,12 @@
 //! The card gateway as a host: applies calls under their idempotency keys, answers queries by
 //! key. It can succeed and then lose its reply: the crash point `payment.after_apply` sits
 //! between the durable apply and the reply. The gateway's books report the money themselves.
+//! Under the lock it checks fencing tokens and answers what charges an order has.
 
 use dtx_sim::{Disk, HostCtx, Net};
 
+use crate::knobs::Knobs;
+use crate::lock;
 use crate::store::gateway::{Gateway, GatewayReply};
 use crate::wire::Msg;
 
@@ -18,12 +21,30 @@ pub const QUERIED: &str = "payment.queried";
 /// Anomaly probe: a key reused with another payload (a protocol bug; never expected).
 pub const KEY_REUSED: &str = "payment.key_reused";
 
-/// Serve the gateway.
-pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>) {
+/// Serve the gateway. Under the lock a request comes fenced: one whose token is older than one
+/// seen for its order is refused ([`Msg::Stale`]) — unless the knob
+/// [`lock::BUG_TOKEN_IGNORED`] is on, when the token is not even looked at.
+pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, knobs: Knobs) {
     let net: Net<Msg> = ctx.bind().await;
     loop {
         let req = net.recv().await;
-        match &req.body {
+        let body = match &req.body {
+            Msg::Fenced { body, .. } if knobs.on(lock::BUG_TOKEN_IGNORED) => &**body,
+            Msg::Fenced { order, token, body } => {
+                match gateway.write(|g| g.tokens.admit(*order, *token)) {
+                    Err(_) => continue,
+                    Ok(Err(seen)) => {
+                        ctx.probe(lock::STALE_TOKEN_REFUSED);
+                        let (order, token) = (*order, *token);
+                        net.reply(&req, &Msg::Stale { order, token, seen });
+                        continue;
+                    }
+                    Ok(Ok(())) => &**body,
+                }
+            }
+            body => body,
+        };
+        match body {
             Msg::Pay { key, call } => {
                 let applied = gateway.write(|g| g.apply(key, call));
                 let Ok((reply, replay)) = applied else {
@@ -52,6 +73,17 @@ pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>) {
                     &Msg::ChargeIs {
                         key: key.clone(),
                         charge,
+                    },
+                );
+            }
+            Msg::OrderCharges { order } => {
+                let charges =
+                    gateway.read(|g| g.charges().filter(|c| c.order == *order).cloned().collect());
+                net.reply(
+                    &req,
+                    &Msg::ChargesOf {
+                        order: *order,
+                        charges,
                     },
                 );
             }

@@ -17,6 +17,7 @@ use dtx_sim::Durable;
 use serde::{Deserialize, Serialize};
 
 use crate::journal::Journal;
+use crate::store::fence_tokens::FenceTokens;
 
 /// The participant name the gateway reports under.
 pub const NAME: &str = "payment";
@@ -85,6 +86,8 @@ pub struct Gateway {
     charges: BTreeMap<u64, Charge>,
     keys: BTreeMap<String, (GatewayCall, GatewayReply)>,
     next: u64,
+    /// The fencing tokens its requests carried under the lock.
+    pub tokens: FenceTokens,
 }
 
 impl Durable for Gateway {

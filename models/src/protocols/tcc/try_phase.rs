@@ -5,8 +5,8 @@
 
 use dtx_sim::CallPolicy;
 
+use crate::services::holding;
 use crate::services::order::OrderService;
-use crate::services::payment;
 use crate::store::gateway::{GatewayCall, GatewayReply};
 use crate::store::holdings::Answer;
 use crate::wire::{Msg, OrderRequest};
@@ -61,7 +61,7 @@ async fn try_holdings(
     order: u64,
     lines: Vec<(u32, i64)>,
 ) -> Result<(), String> {
-    match svc.net.call(to, &Msg::Reserve { order, lines }, &TRY).await {
+    match svc.call(to, &Msg::Reserve { order, lines }, &TRY).await {
         Ok(Msg::Answer {
             order: o,
             answer: Answer::Done | Answer::Replayed,
@@ -82,7 +82,8 @@ async fn try_holdings(
 }
 
 async fn try_payment(svc: &OrderService, r: &OrderRequest) -> Result<(), String> {
-    match svc.net.call(payment::HOST, &authorize(r), &TRY).await {
+    // Under the lock, an authorization a previous holder made counts (see `holding`).
+    match holding::authorize(svc, &authorize(r), &TRY).await {
         Ok(Msg::Paid {
             reply: GatewayReply::Approved { .. },
             ..

@@ -4,6 +4,7 @@
 use dtx_sim::CallPolicy;
 
 use super::prepare::auth_call;
+use crate::services::holding::{self, settle_key, Patience};
 use crate::services::order::OrderService;
 use crate::services::payment;
 use crate::store::gateway::{GatewayCall, GatewayReply};
@@ -20,9 +21,9 @@ const FIRST_TRY: CallPolicy = CallPolicy {
 /// Send `msg` to `to` until acknowledged, after a crash point between the first send and the
 /// wait for its acknowledgement.
 async fn until_acked(svc: &OrderService, to: &str, msg: &Msg, point: &str) -> Msg {
-    let _ = svc.net.send(to, msg);
+    let _ = svc.send(to, msg);
     svc.ctx.crash_point(point).await;
-    match svc.net.call(to, msg, &FIRST_TRY).await {
+    match svc.call(to, msg, &FIRST_TRY).await {
         Ok(reply) => reply,
         Err(_) => {
             svc.ctx.probe("2pc.phase2_retry");
@@ -45,18 +46,31 @@ pub(super) async fn phase2(svc: &OrderService, r: &OrderRequest, commit: bool) {
     }
     // The card: claim the authorization's key (a replay returns the first authorization; a
     // late original arriving after this one finds the key taken), then capture or void it.
-    if let Msg::Paid {
+    // Under the lock: every open authorization of the order (see `holding`).
+    let charges: Vec<u64> = if svc.holding.is_some() {
+        holding::open_authorizations(svc, Patience::UntilAnswered)
+            .await
+            .unwrap_or_default()
+    } else if let Msg::Paid {
         reply: GatewayReply::Approved { charge },
         ..
     } = svc.call_until_answered(payment::HOST, &auth_call(r)).await
     {
+        vec![charge]
+    } else {
+        Vec::new()
+    };
+    for charge in charges {
         let (key, call) = if commit {
             (
-                format!("2pc-{order}-capture"),
+                settle_key(svc, format!("2pc-{order}-capture"), charge),
                 GatewayCall::Capture { charge },
             )
         } else {
-            (format!("2pc-{order}-void"), GatewayCall::Void { charge })
+            (
+                settle_key(svc, format!("2pc-{order}-void"), charge),
+                GatewayCall::Void { charge },
+            )
         };
         until_acked(
             svc,

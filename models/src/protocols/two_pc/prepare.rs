@@ -5,8 +5,8 @@
 use dtx_sim::CallPolicy;
 
 use super::BUG_STALE_VOTE;
+use crate::services::holding;
 use crate::services::order::{OrderKey, OrderService, OrderVal};
-use crate::services::payment;
 use crate::store::gateway::{GatewayCall, GatewayReply};
 use crate::store::holdings::Answer;
 use crate::wire::{Msg, OrderRequest, Outcome, Status};
@@ -93,7 +93,6 @@ async fn heard_vote(
     lines: Vec<(u32, i64)>,
 ) -> Option<bool> {
     let reply = svc
-        .net
         .call(to, &Msg::Prepare { order, lines }, &VOTE)
         .await
         .ok()?;
@@ -115,7 +114,8 @@ async fn heard_vote(
 }
 
 async fn vote_payment(svc: &OrderService, r: &OrderRequest) -> bool {
-    match svc.net.call(payment::HOST, &auth_call(r), &VOTE).await {
+    // Under the lock, an authorization a previous holder made counts (see `holding`).
+    match holding::authorize(svc, &auth_call(r), &VOTE).await {
         Ok(Msg::Paid {
             reply: GatewayReply::Approved { .. },
             ..
@@ -139,14 +139,14 @@ pub(super) async fn phase1(svc: &OrderService, r: &OrderRequest) -> bool {
     let points = vec![(r.user, r.points)];
     let own = prepare_own(svc, r);
     svc.ctx.crash_point("2pc.after_order_prepared").await;
-    let _ = svc.net.send(
+    let _ = svc.send(
         "stock",
         &Msg::Prepare {
             order,
             lines: lines.clone(),
         },
     );
-    let _ = svc.net.send(
+    let _ = svc.send(
         "points",
         &Msg::Prepare {
             order,

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::local_db::LocalDb;
 use crate::journal::Journal;
+use crate::store::fence_tokens::FenceTokens;
 
 mod book;
 mod branch;
@@ -169,6 +170,8 @@ pub enum Move {
 pub struct HoldingsDb {
     book: Book,
     db: LocalDb<Row, i64>,
+    /// The fencing tokens its requests carried under the lock.
+    pub tokens: FenceTokens,
 }
 
 impl HoldingsDb {
@@ -256,6 +259,7 @@ pub fn open(
         book,
         db: LocalDb::with_rows(available.into_iter().map(|(id, n)| (Row::Available(id), n)))
             .reporting(book.host(), journal),
+        tokens: FenceTokens::default(),
     }
 }
 /// One id's committed rows.
