@@ -345,6 +345,7 @@ impl Target {
     pub fn probes(&self) -> Vec<String> {
         let mut probes = (self.protocol.probes)();
         if self.workload.shape.lock {
+            probes.retain(|p| !lock::REPLACED_PROBES.contains(&p.as_str()));
             probes.extend(lock::PROBES.iter().map(|p| p.to_string()));
         }
         probes

@@ -85,3 +85,30 @@ fn every_lock_bug_knob_is_caught_by_the_invariant_its_catalogue_row_names() {
         }
     }
 }
+
+/// The #30 story with the holder itself paused: the case the README draws.
+const PAUSED_HOLDER: &str = "tests/corpus/lock-paused-holder-pays-after-its-lease.json";
+
+#[test]
+fn the_readme_draws_the_paused_holder_paying_after_its_lease_as_its_case_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lock.mmd");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dtx"))
+        .args(["replay", PAUSED_HOLDER, "--mermaid"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    // The paused holder's own authorization lands after its lease ran out and breaks it.
+    assert!(stdout.contains("VIOLATION single-charge"), "{stdout}");
+    assert!(stdout.contains(r#"key: "2pc-1-auth-t1""#), "{stdout}");
+    let drawn = std::fs::read_to_string(&file).unwrap();
+    assert!(drawn.contains("fault 0: pause order"), "{drawn}");
+    assert!(drawn.contains("lock.expired_while_held"), "{drawn}");
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(
+        readme.contains(&format!("```mermaid\n{drawn}```")),
+        "the README's lock picture is not what `dtx replay {PAUSED_HOLDER} --mermaid` draws now; replace it with:\n{drawn}"
+    );
+}

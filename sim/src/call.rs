@@ -57,6 +57,10 @@ pub enum CallError {
     /// The callee is not a host of this run.
     #[error("unknown host '{0}'")]
     UnknownHost(String),
+    /// The callee answered that it refuses the caller (a fenced-off lock holder, say): nothing
+    /// was applied, and trying again will not help.
+    #[error("{to} refused the request: {reason}")]
+    Refused { to: String, reason: String },
 }
 
 #[cfg(test)]

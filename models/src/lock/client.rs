@@ -7,9 +7,19 @@ use dtx_sim::{CallPolicy, Net};
 use crate::knobs::Knobs;
 use crate::wire::Msg;
 
-/// How a worker calls the lock host. A take retried after its first answer was lost finds
-/// the key held by the same owner and is answered with the same token (the store's take is
-/// idempotent for the live holder).
+/// A take is asked once: the worker's scheduler is its retry, and it looks at the order again
+/// first — a take retried on its own could be granted long after another worker finished the
+/// order, a lock taken for nothing. (A take whose answer was lost and that is asked again by
+/// the same owner gets the same token: the store's take is idempotent for the live holder.)
+const TAKE: CallPolicy = CallPolicy {
+    timeout_ms: 1_000,
+    attempts: 1,
+    backoff_ms: 0,
+    max_backoff_ms: 0,
+};
+
+/// How a worker releases: retried, since the lock stays held until then (or until its lease
+/// runs out).
 const POLICY: CallPolicy = CallPolicy {
     timeout_ms: 1_000,
     attempts: 3,
@@ -37,7 +47,7 @@ pub async fn take(net: &Net<Msg>, order: u64, owner: &str, knobs: Knobs) -> Take
         owner: owner.to_string(),
         lease_ms,
     };
-    match net.call(super::HOST, &request, &POLICY).await {
+    match net.call(super::HOST, &request, &TAKE).await {
         Ok(Msg::LockTaken { token, .. }) => Take::Taken(token),
         Ok(Msg::LockHeld { owner, .. }) => Take::Held(owner),
         _ => Take::Unreachable,

@@ -35,6 +35,10 @@ pub const STALE_TOKEN_REFUSED: &str = "lock.stale_token_refused";
 /// Every probe of the lock.
 pub const PROBES: &[&str] = &[CONTENDED, EXPIRED_WHILE_HELD, STALE_TOKEN_REFUSED];
 
+/// Probes of the flows' own pending-order schedulers: under the lock the workers' scheduler
+/// ([`crate::services::guard`]) stands in for them, so they are not reached there.
+pub const REPLACED_PROBES: &[&str] = &["tcc.pending_recovered"];
+
 /// Bug knob (#29): seed 002's lock as written — taken with no expiry; a holder that crashes
 /// keeps it forever and the order is never driven again.
 pub const BUG_NO_EXPIRY: &str = "lock-no-expiry";
@@ -60,7 +64,7 @@ pub const BUGS: &[BugKnob] = &[
         name: BUG_EXPIRY_NO_FENCING,
         rows: &[30],
         about: "the lock expires during a pause and no store checks tokens: the paused holder pays after the next one did",
-        breaks: &["single-charge", "effects-once"],
+        breaks: &["single-charge", "nothing-in-flight", "effects-once"],
     },
     BugKnob {
         name: BUG_RELEASE_NOT_OWNER,
@@ -72,7 +76,7 @@ pub const BUGS: &[BugKnob] = &[
         name: BUG_TOKEN_IGNORED,
         rows: &[32],
         about: "the card gateway ignores fencing tokens; a superseded holder's authorization is accepted",
-        breaks: &["single-charge"],
+        breaks: &["single-charge", "nothing-in-flight"],
     },
 ];
 

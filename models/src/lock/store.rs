@@ -4,7 +4,7 @@
 //! token. Durable (see the doc of [`LockStore`]). Reports every take and every removal to the
 //! run's journal in the same write.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use dtx_invariants::LedgerEvent;
 use dtx_sim::Durable;
@@ -43,6 +43,11 @@ pub struct LockStore {
     keys: BTreeMap<String, Holding>,
     /// The last token handed out (0: none yet).
     tokens: u64,
+    /// Owners whose holding is over (released, deleted, or replaced once its lease ran out).
+    /// Each take names an owner of its own (see `services::guard`), so a take by one of them
+    /// is a late duplicate of a take that already ran its course — a datagram the network
+    /// delayed or duplicated — and is refused: granted, it would hold the lock for no one.
+    spent: BTreeSet<String>,
 }
 
 impl Durable for LockStore {
@@ -72,6 +77,9 @@ impl LockStore {
         lease_ms: Option<u64>,
         now_ms: u64,
     ) -> Result<(u64, bool), String> {
+        if self.spent.contains(owner) {
+            return Err(owner.to_string());
+        }
         let expired = match self.keys.get(key) {
             Some(h) if h.live_at(now_ms) && h.owner == owner => return Ok((h.token, false)),
             Some(h) if h.live_at(now_ms) => return Err(h.owner.clone()),
@@ -84,6 +92,9 @@ impl LockStore {
             token: self.tokens,
             expires_at_ms: lease_ms.map(|l| now_ms.saturating_add(l)),
         };
+        if let Some(old) = self.keys.get(key) {
+            self.spent.insert(old.owner.clone());
+        }
         self.journal.record(LedgerEvent::LockTaken {
             key: key.to_string(),
             owner: owner.to_string(),
@@ -118,6 +129,7 @@ impl LockStore {
         let Some(h) = self.keys.remove(key) else {
             return false;
         };
+        self.spent.insert(h.owner.clone());
         if !h.live_at(now_ms) {
             return true;
         }
@@ -196,7 +208,7 @@ mod tests {
         assert_eq!(s.take(K, "w1", Some(3_000), 10), Ok((1, false)));
         assert!(s.release(K, "w1", 20));
         assert_eq!(s.take(K, "w2", None, 30), Ok((2, false)));
-        assert_eq!(s.take("order-2", "w1", Some(5), 40), Ok((3, false)));
+        assert_eq!(s.take("order-2", "w3", Some(5), 40), Ok((3, false)));
         assert_eq!(
             events(&j),
             vec![
@@ -205,7 +217,7 @@ mod tests {
                 taken("w2", 2, 30, None),
                 LedgerEvent::LockTaken {
                     key: "order-2".into(),
-                    owner: "w1".into(),
+                    owner: "w3".into(),
                     token: 3,
                     at_ms: 40,
                     expires_at_ms: Some(45),
@@ -268,16 +280,33 @@ mod tests {
     }
 
     #[test]
+    fn a_late_duplicate_of_a_take_whose_holding_is_over_is_refused() {
+        let (mut s, j) = store();
+        s.take(K, "w1", Some(100), 0).unwrap();
+        assert!(s.release(K, "w1", 50));
+        assert_eq!(s.take(K, "w1", Some(100), 60), Err("w1".into()));
+        s.take(K, "w2", Some(100), 70).unwrap();
+        // w2's lease runs out and w3 takes over: w2's take is over too.
+        s.take(K, "w3", Some(100), 200).unwrap();
+        assert_eq!(s.take(K, "w2", Some(100), 400), Err("w2".into()));
+        assert_eq!(
+            events(&j).len(),
+            4,
+            "two takes, a release, a take; nothing for the refusals"
+        );
+    }
+
+    #[test]
     fn an_expired_holding_is_still_its_owners_to_release_until_another_takes_it() {
         let (mut s, j) = store();
         s.take(K, "w1", Some(100), 0).unwrap();
         assert!(s.release(K, "w1", 500));
-        s.take(K, "w1", Some(100), 600).unwrap();
+        s.take(K, "w1b", Some(100), 600).unwrap();
         s.take(K, "w2", Some(100), 800).unwrap();
-        assert!(!s.release(K, "w1", 850), "w2's now");
+        assert!(!s.release(K, "w1b", 850), "w2's now");
         assert_eq!(s.get(K, 850), Some(("w2".into(), 3)));
         // The release of a holding whose lease ran out is not reported: the lock was free.
-        assert_eq!(events(&j)[1], taken("w1", 2, 600, Some(700)));
+        assert_eq!(events(&j)[1], taken("w1b", 2, 600, Some(700)));
         assert_eq!(events(&j).len(), 3);
         assert!(broken(&j).is_empty());
     }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::lock;
 use crate::lock::client::{self as lock_client, Take};
 use crate::services::order::{Flow, OrderService};
-use crate::wire::OrderRequest;
+use crate::wire::{OrderRequest, Status};
 
 /// How often the scheduler looks at pending orders.
 pub const EVERY_MS: u64 = 2_000;
@@ -38,7 +38,8 @@ where
     F: FnOnce(OrderService) -> Fut,
     Fut: Future<Output = ()>,
 {
-    if !svc.memory.borrow_mut().held.insert(order) {
+    // An order settled since it was looked at needs no lock.
+    if svc.status(order) != Status::Pending || !svc.memory.borrow_mut().held.insert(order) {
         return;
     }
     let owner = owner(&svc);

@@ -78,11 +78,16 @@ impl OrderService {
     }
 
     /// Call a participant or the gateway (under the holding's token, if any). A refusal of
-    /// the token signals [`Holding::superseded`].
+    /// the token signals [`Holding::superseded`] and is an error: whatever the holder does
+    /// before it stops, it never takes a refused request for done.
     pub async fn call(&self, to: &str, msg: &Msg, policy: &CallPolicy) -> Result<Msg, CallError> {
         let reply = self.net.call(to, &self.wrap(msg), policy).await;
-        if let (Ok(Msg::Stale { .. }), Some(h)) = (&reply, &self.holding) {
+        if let (Ok(Msg::Stale { token, seen, .. }), Some(h)) = (&reply, &self.holding) {
             h.superseded.notify_one();
+            return Err(CallError::Refused {
+                to: to.to_string(),
+                reason: format!("token {token} is older than {seen}"),
+            });
         }
         reply
     }
