@@ -14,6 +14,7 @@
 use crate::knobs::{BugKnob, Knobs};
 
 pub mod client;
+pub mod fence;
 pub mod service;
 pub mod store;
 pub mod workers;

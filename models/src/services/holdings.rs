@@ -259,20 +259,8 @@ pub async fn serve(
     loop {
         let req = net.recv().await;
         // Under the lock: the holder's token first — an older one than seen is refused.
-        let body = match &req.body {
-            Msg::Fenced { order, token, body } => {
-                match db.write(|d| d.tokens.admit(*order, *token)) {
-                    Err(_) => continue,
-                    Ok(Err(seen)) => {
-                        ctx.probe(lock::STALE_TOKEN_REFUSED);
-                        let (order, token) = (*order, *token);
-                        net.reply(&req, &Msg::Stale { order, token, seen });
-                        continue;
-                    }
-                    Ok(Ok(())) => &**body,
-                }
-            }
-            body => body,
+        let Some(body) = lock::fence::admit(&ctx, &net, &req, &db, |d| &mut d.tokens) else {
+            continue;
         };
         let Some(order) = order_of(body) else {
             continue;

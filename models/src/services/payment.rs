@@ -30,19 +30,10 @@ pub async fn serve(ctx: HostCtx, gateway: Disk<Gateway>, knobs: Knobs) {
         let req = net.recv().await;
         let body = match &req.body {
             Msg::Fenced { body, .. } if knobs.on(lock::BUG_TOKEN_IGNORED) => &**body,
-            Msg::Fenced { order, token, body } => {
-                match gateway.write(|g| g.tokens.admit(*order, *token)) {
-                    Err(_) => continue,
-                    Ok(Err(seen)) => {
-                        ctx.probe(lock::STALE_TOKEN_REFUSED);
-                        let (order, token) = (*order, *token);
-                        net.reply(&req, &Msg::Stale { order, token, seen });
-                        continue;
-                    }
-                    Ok(Ok(())) => &**body,
-                }
-            }
-            body => body,
+            _ => match lock::fence::admit(&ctx, &net, &req, &gateway, |g| &mut g.tokens) {
+                Some(body) => body,
+                None => continue,
+            },
         };
         match body {
             Msg::Pay { key, call } => {
