@@ -7,6 +7,7 @@ use std::fmt;
 
 use dtx_sim::{Scenario, Seed};
 
+use dtx_models::knobs::Knobs;
 use dtx_models::lock;
 use dtx_models::protocols::{driver, one_pc, saga_choreo, saga_orch, tcc, two_pc};
 use dtx_models::system::{OrderSystem, ProtocolSpec};
@@ -295,15 +296,13 @@ impl fmt::Display for Target {
 impl Target {
     /// `protocol` with `bug` under the default workload.
     pub fn new(protocol: &'static Protocol, bug: Option<&'static Bug>) -> Target {
-        let t = Target {
+        let mut t = Target {
             protocol,
             bug,
             workload: Workload::default(),
         };
-        Target {
-            workload: t.lock_implied(Workload::default()),
-            ..t
-        }
+        t.workload = t.lock_implied(t.workload);
+        t
     }
 
     /// The target under `workload`; Err (the one-line reason) when the shape asks for the
@@ -332,10 +331,7 @@ impl Target {
     /// `workload` with the lock on if the target's bug knob is one of the lock's (a lock knob
     /// runs under the lock whether or not `--lock` was given, and its lines say so).
     fn lock_implied(&self, mut workload: Workload) -> Workload {
-        if self
-            .bug
-            .is_some_and(|b| lock::BUGS.iter().any(|l| l.name == b.name))
-        {
+        if self.bug.is_some_and(|b| lock::knob_on(Knobs(Some(b.name)))) {
             workload.shape.lock = true;
         }
         workload

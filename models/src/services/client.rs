@@ -11,7 +11,6 @@ use dtx_sim::{CallPolicy, HostCtx, Net};
 use dtx_invariants::{Asked, LedgerEvent, Told};
 
 use crate::journal::Journal;
-use crate::services::order;
 use crate::wire::{Msg, OrderRequest, Outcome, Status};
 use crate::workload::OrderSpec;
 
@@ -35,14 +34,6 @@ pub struct Route {
 }
 
 impl Route {
-    /// The one order service, one submission per order.
-    pub fn single() -> Route {
-        Route {
-            workers: vec![order::HOST.to_string()],
-            double_submit: false,
-        }
-    }
-
     /// Client `client`'s route to `workers` (it starts at worker `client` mod their count).
     pub fn to(workers: &[String], client: u32, double_submit: bool) -> Route {
         let mut workers = workers.to_vec();

@@ -46,8 +46,12 @@ where
     match lock_client::take(&svc.net, order, &owner, svc.knobs).await {
         Take::Taken(token) => {
             let held = svc.under(order, token);
-            let superseded = held.holding.as_ref().map(|h| h.superseded.clone());
-            let superseded = superseded.expect("a holding");
+            let superseded = held
+                .holding
+                .as_ref()
+                .expect("under a holding")
+                .superseded
+                .clone();
             // A holder refused by a store stops where it is: a newer holder drives the order.
             tokio::select! {
                 biased;

@@ -119,7 +119,7 @@ pub fn settle_key(svc: &OrderService, base: String, charge: u64) -> String {
 /// `Msg::Pay` of an authorization under its per-order key): one a previous holder made, found
 /// at the gateway, or a new one under this holding's key. The gateway's answer as to an
 /// authorization — `Paid { Approved }` for one that holds money, another `Paid` for one voided
-/// or declined — or `Stale` for a holder superseded, or the call's error.
+/// or declined — or the call's error (a superseded holder's is [`CallError::Refused`]).
 pub async fn authorize(
     svc: &OrderService,
     authorize: &Msg,
@@ -132,7 +132,7 @@ pub async fn authorize(
         .call(payment::HOST, &Msg::OrderCharges { order: h.order }, policy)
         .await?;
     let Msg::ChargesOf { charges, .. } = found else {
-        return Ok(found); // stale
+        return Ok(found);
     };
     if let Some(c) = charges.first() {
         let reply = if c.voided {
@@ -160,7 +160,8 @@ pub async fn authorize(
 
 /// Under the lock: every authorization of the order still open (neither captured nor voided),
 /// after this holding's own authorization went out again (so a late original of it is a
-/// replay). Empty for a holder superseded; None if the budget ran out.
+/// replay). None if the budget ran out (or, within it, the holder was superseded: its
+/// requests are refused).
 pub async fn open_authorizations(svc: &OrderService, patience: Patience) -> Option<Vec<u64>> {
     let h = svc.holding.clone()?;
     let own = h.own.borrow().clone();
@@ -178,6 +179,6 @@ pub async fn open_authorizations(svc: &OrderService, patience: Patience) -> Opti
                 .map(|c| c.id)
                 .collect(),
         ),
-        _ => Some(Vec::new()),
+        _ => Some(Vec::new()), // not the gateway's answer to it: nothing known to settle
     }
 }

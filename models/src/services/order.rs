@@ -86,8 +86,6 @@ pub struct OrderService {
     pub knobs: Knobs,
     /// Per-incarnation memory (lost in a crash).
     pub memory: Rc<RefCell<Memory>>,
-    /// Whether orders are driven under the lock ([`crate::services::guard`]).
-    pub locked: bool,
     /// The lock holding this task drives its order under, if any.
     pub holding: Option<Holding>,
 }
@@ -195,8 +193,8 @@ impl OrderService {
         self.call(to, msg, &DELIVERY_BUDGET).await.ok()
     }
 
-    /// Pending orders no task of this incarnation drives (or holds the lock of), that `keep` accepts and that were
-    /// already undriven at the last look (`seen`, updated here): what a protocol's scheduler
+    /// Pending orders no task of this incarnation drives (or holds the lock of), that `keep`
+    /// accepts and that were already undriven at the last look (`seen`, updated here): what a protocol's scheduler
     /// drives again. Two looks, so an order between two steps of its task is left alone.
     pub fn overdue(
         &self,
@@ -287,7 +285,6 @@ pub async fn serve(
         db: db.clone(),
         knobs,
         memory: Rc::new(RefCell::new(Memory::new(journal))),
-        locked,
         holding: None,
     };
     for request in db.read(pending) {

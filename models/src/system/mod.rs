@@ -316,14 +316,7 @@ impl Scenario for OrderSystem {
                 .map(|(i, o)| (i as u32, o.clone()))
                 .collect();
             let journal = journal.clone();
-            let route = if locked {
-                Route::to(&self.workers(), c as u32, self.shape.double_submit)
-            } else {
-                Route {
-                    double_submit: self.shape.double_submit,
-                    ..Route::single()
-                }
-            };
+            let route = Route::to(&self.workers(), c as u32, self.shape.double_submit);
             hosts.client(name, move |ctx| {
                 client::run(ctx, c as u32, orders, journal, route)
             });
